@@ -1,0 +1,1 @@
+"""The HTTP API (FastAPI): the OSV-compatible endpoints and ``/api/v1``."""

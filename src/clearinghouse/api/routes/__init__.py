@@ -1,0 +1,1 @@
+"""One router module per part of the API; `clearinghouse.api.app` mounts them all."""

@@ -1,0 +1,863 @@
+"""Intake: parse a report, check each finding, deduplicate it into a vulnerability, store it.
+
+One submission is one transaction. Per batch the database is asked a fixed number of
+questions (keys, packages, candidates, knowledge base), whatever the batch size; findings are
+then decided in order against that state plus the vulnerabilities the batch itself created,
+and written with bulk inserts. A malformed finding is rejected with its index and reason and
+the rest are stored — or, with ``atomic``, nothing is.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from clearinghouse.audit import record_event
+from clearinghouse.ecosystems import base_ecosystem, name_key
+from clearinghouse.findings.dedup import (
+    Candidate,
+    NearRules,
+    Probe,
+    UnionFind,
+    best_near_match,
+    exact_keys,
+    location_key,
+    package_keys,
+)
+from clearinghouse.findings.models import (
+    Finding,
+    FindingAttachment,
+    FindingKey,
+    Submission,
+    Transition,
+    TriageState,
+    Vulnerability,
+    VulnerabilityPackage,
+)
+from clearinghouse.findings.readers import ReportFormat, read_findings
+from clearinghouse.findings.text import TextModel, TextProfile, profile
+from clearinghouse.findings.textmodel import text_model_for
+from clearinghouse.findings.validation import intake_checks
+from clearinghouse.formats.errors import InputError
+from clearinghouse.formats.native_finding import RejectedFinding, ReportedFinding
+from clearinghouse.participants.service import Principal
+from clearinghouse.store import utcnow
+
+__all__ = ["DedupSettings", "FindingOutcome", "IntakeReport", "new_vulnerability_id", "submit"]
+
+_CHUNK = 500
+_ID_ALPHABET = "23456789cfghjmpqrvwx"
+_EXPLOITATION_RANK = {None: 0, "none": 1, "poc": 2, "active": 3}
+
+
+VULNERABILITY_ID_PREFIX = "x_CHS-"
+"""OSV ids must start with a registered database prefix or ``x_`` (the schema's prefix for
+databases not yet registered with OSV); published records keep the vulnerability's id."""
+
+
+def new_vulnerability_id() -> str:
+    """``x_CHS-`` and three random groups of four (the GHSA alphabet: no look-alikes)."""
+    groups = ("".join(secrets.choice(_ID_ALPHABET) for _ in range(4)) for _ in range(3))
+    return VULNERABILITY_ID_PREFIX + "-".join(groups)
+
+
+@dataclass(frozen=True, slots=True)
+class DedupSettings:
+    near_threshold: float = 0.2
+    """TF-IDF cosine (after the CWE penalty) from which a finding joins a vulnerability."""
+    known_threshold: float = 0.2
+    """The same, against a knowledge-base advisory of the same package (``known``)."""
+    cwe_penalty: float = 0.15
+    """Subtracted when both sides state CWE ids and none is shared."""
+
+    def rules(self, threshold: float) -> NearRules:
+        return NearRules(threshold=threshold, cwe_penalty=self.cwe_penalty)
+
+
+@dataclass(frozen=True, slots=True)
+class FindingOutcome:
+    index: int
+    finding_id: int
+    vulnerability_id: str
+    method: str
+    score: float
+    reason: str
+    checks: list[dict[str, Any]]
+
+
+@dataclass
+class IntakeReport:
+    submission_id: int | None
+    format: str
+    accepted: list[FindingOutcome] = field(default_factory=list)
+    rejected: list[RejectedFinding] = field(default_factory=list)
+    new_vulnerabilities: int = 0
+    merged_vulnerabilities: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self, *, details: bool = True) -> dict[str, Any]:
+        return {
+            "submission_id": self.submission_id,
+            "format": self.format,
+            "accepted": len(self.accepted),
+            "rejected": [{"index": r.index, "reason": r.reason} for r in self.rejected],
+            "new_vulnerabilities": self.new_vulnerabilities,
+            "merged_vulnerabilities": [
+                {"from": a, "into": b} for a, b in self.merged_vulnerabilities
+            ],
+            "seconds": round(self.seconds, 3),
+            "findings": [
+                {
+                    "index": o.index,
+                    "id": o.finding_id,
+                    "vulnerability_id": o.vulnerability_id,
+                    "dedup": {"method": o.method, "score": o.score, "reason": o.reason},
+                    "checks": o.checks,
+                }
+                for o in self.accepted
+            ]
+            if details
+            else [],
+        }
+
+
+class BatchRejected(InputError):
+    """``atomic`` was asked and some findings were malformed: nothing was stored."""
+
+    def __init__(self, source: str, rejected: Sequence[RejectedFinding]) -> None:
+        first = rejected[0]
+        super().__init__(
+            source,
+            f"{len(rejected)} findings are malformed (first: index {first.index}: "
+            f"{first.reason}); atomic submission stored none",
+        )
+        self.rejected = list(rejected)
+
+
+@dataclass(slots=True)
+class _Vuln:
+    id: str
+    is_new: bool
+    title: str
+    description: str
+    state: str
+    created_at: datetime | None
+    ecosystem: str | None = None
+    package_name: str | None = None
+    cwes: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    vectors: list[str] = field(default_factory=list)
+    affected: list[dict[str, Any]] = field(default_factory=list)
+    exploitation: str | None = None
+    location: str | None = None
+    rule_id: str | None = None
+    text: TextProfile = field(default_factory=dict)
+    known_advisory_id: str | None = None
+    duplicate_of: str | None = None
+    added_findings: int = 0
+    changed: bool = False
+    candidate: Candidate | None = None
+
+    def absorb(self, finding: ReportedFinding, has_poc: bool) -> None:
+        for target, values in (
+            (self.aliases, finding.aliases),
+            (self.cwes, finding.cwes),
+            (self.vectors, finding.cvss_vectors),
+        ):
+            for value in values:
+                if value not in target:
+                    target.append(value)
+                    self.changed = True
+        for entry in finding.affected:
+            if entry not in self.affected and len(self.affected) < 50:
+                self.affected.append(entry)
+                self.changed = True
+        claim = finding.exploitation
+        if has_poc and _EXPLOITATION_RANK[claim] < _EXPLOITATION_RANK["poc"]:
+            claim = "poc"
+        if _EXPLOITATION_RANK[claim] > _EXPLOITATION_RANK[self.exploitation]:
+            self.exploitation = claim
+            self.changed = True
+        self.added_findings += 1
+
+
+@dataclass(slots=True)
+class _Features:
+    finding: ReportedFinding
+    keys: list[str]
+    packages: list[tuple[str, frozenset[str]]]
+    """(exact key, stems) per affected package."""
+    file_key: str | None
+    text: TextProfile
+
+
+def _features(finding: ReportedFinding, organization_id: int) -> _Features:
+    packages = []
+    for entry in finding.affected:
+        package = entry.get("package") or {}
+        packages.append(package_keys(package["ecosystem"], package["name"]))
+    return _Features(
+        finding=finding,
+        keys=exact_keys(finding, organization_id),
+        packages=packages,
+        file_key=location_key(finding, organization_id) if not finding.affected else None,
+        text=profile(finding.title, finding.description),
+    )
+
+
+def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def _insert_ignore(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for chunk in _chunks(rows):
+        session.execute(builder(model).on_conflict_do_nothing(), list(chunk))
+
+
+class _Batch:
+    """The deduplication state of one submission."""
+
+    def __init__(
+        self,
+        session: Session,
+        features: list[_Features],
+        model: TextModel,
+        settings: DedupSettings,
+    ) -> None:
+        self.session = session
+        self.features = features
+        self.model = model
+        self.settings = settings
+        self.vulns: dict[str, _Vuln] = {}
+        self.key_owner: dict[str, set[str]] = defaultdict(set)
+        self.package_index: dict[str, set[str]] = defaultdict(set)
+        self.new_keys: set[tuple[str, str]] = set()
+        self.new_packages: set[tuple[str, str]] = set()
+        self.union = UnionFind()
+        self.merges: list[tuple[str, str, str]] = []
+        self.kb_ids: dict[str, set[str]] = defaultdict(set)
+        self.kb_package_advisories: dict[str, set[str]] = defaultdict(set)
+        self.kb_candidates: dict[str, Candidate] = {}
+        self._load()
+
+    # -- loading ----------------------------------------------------------------------------
+    def _load(self) -> None:
+        self._load_knowledge_base()
+        advisories = {a for ids in self.kb_ids.values() for a in ids} | set(self.kb_candidates)
+        keys = sorted({k for f in self.features for k in f.keys} | {f"adv:{a}" for a in advisories})
+        for chunk in _chunks(keys):
+            for key, owner in self.session.execute(
+                select(FindingKey.key, FindingKey.vulnerability_id).where(FindingKey.key.in_(chunk))
+            ):
+                self.key_owner[key].add(owner)
+        blocking = sorted(
+            {k for f in self.features for exact, stems in f.packages for k in (exact, *stems)}
+            | {f.file_key for f in self.features if f.file_key}
+        )
+        for chunk in _chunks(blocking):
+            for key, owner in self.session.execute(
+                select(
+                    VulnerabilityPackage.package_key, VulnerabilityPackage.vulnerability_id
+                ).where(VulnerabilityPackage.package_key.in_(chunk))
+            ):
+                self.package_index[key].add(owner)
+        wanted = {v for owners in self.key_owner.values() for v in owners} | {
+            v for owners in self.package_index.values() for v in owners
+        }
+        self._load_vulnerabilities(wanted)
+
+    def _load_vulnerabilities(self, ids: set[str]) -> None:
+        pending = sorted(ids - set(self.vulns))
+        for chunk in _chunks(pending):
+            for row in self.session.execute(
+                select(
+                    Vulnerability.id,
+                    Vulnerability.title,
+                    Vulnerability.description,
+                    Vulnerability.state,
+                    Vulnerability.created_at,
+                    Vulnerability.ecosystem,
+                    Vulnerability.package_name,
+                    Vulnerability.cwes,
+                    Vulnerability.aliases,
+                    Vulnerability.cvss_vectors,
+                    Vulnerability.affected,
+                    Vulnerability.exploitation,
+                    Vulnerability.location,
+                    Vulnerability.rule_id,
+                    Vulnerability.terms,
+                    Vulnerability.known_advisory_id,
+                    Vulnerability.duplicate_of,
+                ).where(Vulnerability.id.in_(chunk))
+            ):
+                self.vulns[row.id] = _Vuln(
+                    id=row.id,
+                    is_new=False,
+                    title=row.title,
+                    description=row.description,
+                    state=row.state,
+                    created_at=row.created_at,
+                    ecosystem=row.ecosystem,
+                    package_name=row.package_name,
+                    cwes=list(row.cwes or []),
+                    aliases=list(row.aliases or []),
+                    vectors=list(row.cvss_vectors or []),
+                    affected=list(row.affected or []),
+                    exploitation=row.exploitation,
+                    location=row.location,
+                    rule_id=row.rule_id,
+                    text=dict(row.terms or {}),
+                    known_advisory_id=row.known_advisory_id,
+                    duplicate_of=row.duplicate_of,
+                )
+        for vuln in list(self.vulns.values()):
+            if vuln.duplicate_of and vuln.duplicate_of not in self.vulns:
+                self._load_vulnerabilities({vuln.duplicate_of})
+
+    def _load_knowledge_base(self) -> None:
+        from clearinghouse.advisories.models import Advisory, AdvisoryAlias, AffectedPackage
+
+        aliases = sorted({a for f in self.features for a in f.finding.aliases})
+        for chunk in _chunks(aliases):
+            for advisory_id in self.session.scalars(
+                select(Advisory.id).where(Advisory.id.in_(chunk))
+            ):
+                self.kb_ids[advisory_id].add(advisory_id)
+            for advisory_id, alias in self.session.execute(
+                select(AdvisoryAlias.advisory_id, AdvisoryAlias.alias).where(
+                    AdvisoryAlias.alias.in_(chunk)
+                )
+            ):
+                self.kb_ids[alias].add(advisory_id)
+        packages = sorted(
+            {
+                (
+                    base_ecosystem(e["package"]["ecosystem"]),
+                    name_key(e["package"]["ecosystem"], e["package"]["name"]),
+                )
+                for f in self.features
+                if not f.finding.aliases
+                for e in f.finding.affected
+            }
+        )
+        for chunk in _chunks(packages):
+            for base, key, advisory_id in self.session.execute(
+                select(
+                    AffectedPackage.ecosystem_base,
+                    AffectedPackage.name_key,
+                    AffectedPackage.advisory_id,
+                )
+                .join(Advisory, Advisory.id == AffectedPackage.advisory_id)
+                .where(
+                    tuple_(AffectedPackage.ecosystem_base, AffectedPackage.name_key).in_(chunk),
+                    Advisory.withdrawn.is_(None),
+                )
+            ):
+                self.kb_package_advisories[f"pkg:{base}/{key}"].add(advisory_id)
+        wanted = sorted({a for ids in self.kb_package_advisories.values() for a in ids})
+        for chunk in _chunks(wanted):
+            for advisory_id, record in self.session.execute(
+                select(Advisory.id, Advisory.record).where(Advisory.id.in_(chunk))
+            ):
+                parsed = orjson.loads(record)
+                specific = parsed.get("database_specific") or {}
+                self.kb_candidates[advisory_id] = Candidate(
+                    id=advisory_id,
+                    text=profile(
+                        str(parsed.get("summary") or ""), str(parsed.get("details") or "")
+                    ),
+                    cwes=list(specific.get("cwe_ids") or []) if isinstance(specific, dict) else [],
+                    affected=list(parsed.get("affected") or []),
+                )
+
+    # -- deciding ---------------------------------------------------------------------------
+    def resolve(self, vulnerability_id: str) -> str:
+        seen = set()
+        current = self.union.find(vulnerability_id)
+        while current in self.vulns and self.vulns[current].duplicate_of and current not in seen:
+            seen.add(current)
+            current = self.union.find(self.vulns[current].duplicate_of or current)
+        return current
+
+    def _merge(self, ids: set[str], reason: str) -> str:
+        roots = sorted(
+            {self.resolve(i) for i in ids},
+            key=lambda i: (
+                self.vulns[i].is_new,
+                self.vulns[i].created_at or utcnow(),
+                i,
+            ),
+        )
+        target = roots[0]
+        for other in roots[1:]:
+            self.union.union(target, other)
+            self.merges.append((other, target, reason))
+            source, into = self.vulns[other], self.vulns[target]
+            for alias in source.aliases:
+                if alias not in into.aliases:
+                    into.aliases.append(alias)
+            into.changed = True
+        return target
+
+    def _new_vulnerability(self, features: _Features) -> _Vuln:
+        finding = features.finding
+        package = finding.affected[0]["package"] if finding.affected else {}
+        vuln = _Vuln(
+            id=new_vulnerability_id(),
+            is_new=True,
+            title=finding.title,
+            description=finding.description,
+            state=TriageState.new.value,
+            created_at=None,
+            ecosystem=package.get("ecosystem"),
+            package_name=package.get("name"),
+            location=finding.location,
+            rule_id=finding.rule_id[:512] if finding.rule_id else None,
+            text=features.text,
+        )
+        self.vulns[vuln.id] = vuln
+        return vuln
+
+    def _candidates(self, features: _Features) -> list[Candidate]:
+        ids: set[str] = set()
+        for exact, stems in features.packages:
+            for key in (exact, *stems):
+                ids |= self.package_index.get(key, set())
+        if features.file_key:
+            ids |= self.package_index.get(features.file_key, set())
+        candidates: list[Candidate] = []
+        for vulnerability_id in {self.resolve(i) for i in ids}:
+            vuln = self.vulns.get(vulnerability_id)
+            if vuln is None:
+                continue
+            if vuln.candidate is None:
+                vuln.candidate = Candidate(
+                    id=vuln.id,
+                    text=vuln.text,
+                    cwes=vuln.cwes,
+                    affected=vuln.affected,
+                    location=vuln.location,
+                    rule_id=vuln.rule_id,
+                )
+            candidates.append(vuln.candidate)
+        return candidates
+
+    def _probe(self, features: _Features) -> Probe:
+        finding = features.finding
+        return Probe.of(
+            self.model.vectors(features.text),
+            finding.cwes,
+            finding.affected,
+            finding.location,
+            finding.rule_id,
+        )
+
+    def _known(self, features: _Features, probe: Probe) -> tuple[str, float, str] | None:
+        finding = features.finding
+        for alias in finding.aliases:
+            advisories = sorted(self.kb_ids.get(alias, ()))
+            if advisories:
+                return advisories[0], 1.0, f"{alias} is knowledge-base advisory {advisories[0]}"
+        candidates = [
+            self.kb_candidates[a]
+            for exact, _ in features.packages
+            for a in sorted(self.kb_package_advisories.get(exact, ()))
+            if a in self.kb_candidates
+        ]
+        match = best_near_match(
+            self.model, probe, candidates, self.settings.rules(self.settings.known_threshold)
+        )
+        if match is None:
+            return None
+        reason = f"restates {match.vulnerability_id}: {match.reason}"
+        return match.vulnerability_id, match.score, reason
+
+    def decide(self, features: _Features) -> tuple[_Vuln, str, float, str]:
+        owners: set[str] = set()
+        matched_keys: list[str] = []
+        for key in features.keys:
+            found = self.key_owner.get(key)
+            if found:
+                owners |= {self.resolve(o) for o in found if o in self.vulns}
+                matched_keys.append(key)
+        if owners:
+            method = "alias" if any(k.startswith("id:") for k in matched_keys) else "exact"
+            reason = "same " + ", ".join(
+                k.split(":", 1)[0] + " " + k.split(":", 1)[1][:60] for k in matched_keys[:3]
+            )
+            if len(owners) > 1:
+                reason += f" (alias graph joins {len(owners)} vulnerabilities)"
+                target = self._merge(owners, f"finding links {', '.join(matched_keys[:3])}")
+            else:
+                target = next(iter(owners))
+            return self.vulns[target], method, 1.0, reason
+        probe = self._probe(features)
+        known = self._known(features, probe)
+        if known is not None:
+            advisory_id, score, reason = known
+            for owner in self.key_owner.get(f"adv:{advisory_id}", ()):
+                if owner in self.vulns:
+                    return self.vulns[self.resolve(owner)], "known", score, reason
+            vuln = self._new_vulnerability(features)
+            vuln.known_advisory_id = advisory_id
+            vuln.state = TriageState.known.value
+            self._own(f"adv:{advisory_id}", vuln.id)
+            return vuln, "known", score, reason
+        match = best_near_match(
+            self.model,
+            probe,
+            self._candidates(features),
+            self.settings.rules(self.settings.near_threshold),
+        )
+        if match is not None:
+            vuln = self.vulns[self.resolve(match.vulnerability_id)]
+            return vuln, "near", match.score, match.reason
+        return self._new_vulnerability(features), "new", 1.0, "no earlier report matched"
+
+    def _own(self, key: str, vulnerability_id: str) -> None:
+        if vulnerability_id not in self.key_owner[key]:
+            self.key_owner[key].add(vulnerability_id)
+            self.new_keys.add((key, vulnerability_id))
+
+    def register(self, features: _Features, vuln: _Vuln) -> None:
+        for key in features.keys:
+            self._own(key, vuln.id)
+        blocking = [k for exact, stems in features.packages for k in (exact, *stems)]
+        if features.file_key:
+            blocking.append(features.file_key)
+        for key in blocking:
+            if vuln.id not in self.package_index[key]:
+                self.package_index[key].add(vuln.id)
+                self.new_packages.add((key, vuln.id))
+        if vuln.candidate is not None:
+            vuln.candidate = None  # its aggregates changed
+
+
+def _finding_row(
+    features: _Features,
+    submission_id: int,
+    organization_id: int,
+    vulnerability_id: str,
+    method: str,
+    score: float,
+    reason: str,
+    checks: list[dict[str, Any]],
+    now: datetime,
+) -> dict[str, Any]:
+    finding = features.finding
+    package = finding.affected[0]["package"] if finding.affected else {}
+    return {
+        "submission_id": submission_id,
+        "organization_id": organization_id,
+        "vulnerability_id": vulnerability_id,
+        "batch_index": finding.index,
+        "format": finding.format,
+        "tool_name": finding.tool_name,
+        "tool_version": finding.tool_version,
+        "external_id": (finding.external_id or None) and finding.external_id[:512],
+        "title": finding.title,
+        "description": finding.description,
+        "ecosystem": package.get("ecosystem"),
+        "package_name": package.get("name"),
+        "purl": package.get("purl"),
+        "affected": list(finding.affected),
+        "cwes": list(finding.cwes),
+        "cvss_vectors": list(finding.cvss_vectors),
+        "aliases": list(finding.aliases),
+        "rule_id": finding.rule_id[:512] if finding.rule_id else None,
+        "location": finding.location[:2048] if finding.location else None,
+        "found_by_ai": finding.found_by_ai,
+        "ai_model": finding.ai_model,
+        "exploitation": finding.exploitation,
+        "attachment_sha256": finding.attachment.sha256 if finding.attachment else None,
+        "attachment_name": finding.attachment.filename if finding.attachment else None,
+        "checks": checks,
+        "dedup_method": method,
+        "dedup_score": score,
+        "dedup_reason": reason,
+        "raw": orjson.dumps(finding.raw, default=str).decode(),
+        "created_at": now,
+    }
+
+
+def _known_packages(session: Session, features: list[_Features]) -> set[tuple[str, str]]:
+    from clearinghouse.advisories.models import AffectedPackage
+    from clearinghouse.findings.exposure import inventory_packages
+
+    wanted = sorted(
+        {
+            (
+                base_ecosystem(e["package"]["ecosystem"]),
+                name_key(e["package"]["ecosystem"], e["package"]["name"]),
+            )
+            for f in features
+            for e in f.finding.affected
+        }
+    )
+    known: set[tuple[str, str]] = set()
+    for chunk in _chunks(wanted):
+        known.update(
+            (str(b), str(n))
+            for b, n in session.execute(
+                select(AffectedPackage.ecosystem_base, AffectedPackage.name_key)
+                .where(tuple_(AffectedPackage.ecosystem_base, AffectedPackage.name_key).in_(chunk))
+                .distinct()
+            )
+        )
+    missing = set(wanted) - known
+    if missing:
+        known |= inventory_packages(session, missing)
+    return known
+
+
+def submit(
+    session: Session,
+    principal: Principal,
+    data: bytes,
+    *,
+    source: str = "upload",
+    declared: ReportFormat | None = None,
+    atomic: bool = False,
+    max_findings: int = 10_000,
+    max_attachment_bytes: int = 1024 * 1024,
+    dedup: DedupSettings | None = None,
+    text_model: TextModel | None = None,
+) -> IntakeReport:
+    """Parse, check, deduplicate and store one report for ``principal``'s organization.
+
+    Raises InputError for a report that cannot be read at all (and :class:`BatchRejected`
+    when ``atomic`` and any finding is malformed); the caller's transaction then holds nothing.
+    """
+    started = time.perf_counter()
+    report_format, parsed = read_findings(
+        source,
+        data,
+        declared=declared,
+        max_findings=max_findings,
+        max_attachment_bytes=max_attachment_bytes,
+    )
+    report = IntakeReport(submission_id=None, format=report_format.value)
+    accepted: list[ReportedFinding] = []
+    for item in parsed:
+        if isinstance(item, RejectedFinding):
+            report.rejected.append(item)
+        else:
+            accepted.append(item)
+    if atomic and report.rejected:
+        raise BatchRejected(source, report.rejected)
+    organization_id = principal.organization_id
+    now = utcnow()
+    submission = Submission(
+        organization_id=organization_id,
+        actor=principal.actor,
+        format=report_format.value,
+        source=source[:1024],
+        received_at=now,
+        accepted=len(accepted),
+        rejected=len(report.rejected),
+        rejections=[{"index": r.index, "reason": r.reason} for r in report.rejected[:1000]],
+    )
+    session.add(submission)
+    session.flush()
+    report.submission_id = submission.id
+    features = [_features(f, organization_id) for f in accepted]
+    model = text_model or text_model_for(session)
+    batch = _Batch(session, features, model, dedup or DedupSettings())
+    known = _known_packages(session, features)
+    decisions: list[tuple[_Features, _Vuln, str, float, str, list[dict[str, Any]]]] = []
+    for feature in features:
+        vuln, method, score, reason = batch.decide(feature)
+        vuln.absorb(feature.finding, feature.finding.attachment is not None)
+        batch.register(feature, vuln)
+        checks = intake_checks(feature.finding, known)
+        decisions.append((feature, vuln, method, score, reason, checks))
+    _store(session, principal, submission, batch, decisions, report, now)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _store(
+    session: Session,
+    principal: Principal,
+    submission: Submission,
+    batch: _Batch,
+    decisions: list[tuple[_Features, _Vuln, str, float, str, list[dict[str, Any]]]],
+    report: IntakeReport,
+    now: datetime,
+) -> None:
+    from clearinghouse.findings.workflow import merge_into
+
+    new_rows: list[dict[str, Any]] = []
+    transitions: list[dict[str, Any]] = []
+    for vuln in batch.vulns.values():
+        if not vuln.is_new or not vuln.added_findings:
+            continue
+        new_rows.append(_vulnerability_row(vuln, now))
+        transitions.append(
+            {
+                "vulnerability_id": vuln.id,
+                "from_state": None,
+                "to_state": vuln.state,
+                "actor": "system:intake",
+                "organization_id": None,
+                "at": now,
+                "evidence": f"submission {submission.id}",
+                "details": {"known_advisory_id": vuln.known_advisory_id}
+                if vuln.known_advisory_id
+                else {},
+            }
+        )
+    for chunk in _chunks(new_rows):
+        session.execute(insert(Vulnerability), list(chunk))
+    updates = [
+        {
+            "b_id": v.id,
+            "aliases": v.aliases,
+            "cwes": v.cwes,
+            "cvss_vectors": v.vectors,
+            "affected": v.affected,
+            "exploitation": v.exploitation,
+            "updated_at": now,
+            "added": v.added_findings,
+        }
+        for v in batch.vulns.values()
+        if not v.is_new and (v.changed or v.added_findings)
+    ]
+    if updates:
+        table = Vulnerability.__table__
+        assert isinstance(table, Table)
+        session.connection().execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                aliases=bindparam("aliases"),
+                cwes=bindparam("cwes"),
+                cvss_vectors=bindparam("cvss_vectors"),
+                affected=bindparam("affected"),
+                exploitation=bindparam("exploitation"),
+                updated_at=bindparam("updated_at"),
+                finding_count=table.c.finding_count + bindparam("added"),
+            ),
+            updates,
+        )
+    attachments = {
+        f.finding.attachment.sha256: {
+            "sha256": f.finding.attachment.sha256,
+            "size": f.finding.attachment.size,
+            "media_type": f.finding.attachment.media_type,
+            "data": f.finding.attachment.data,
+            "created_at": now,
+        }
+        for f, *_ in decisions
+        if f.finding.attachment is not None
+    }
+    _insert_ignore(session, FindingAttachment, list(attachments.values()))
+    _insert_ignore(
+        session, FindingKey, [{"key": k, "vulnerability_id": v} for k, v in sorted(batch.new_keys)]
+    )
+    _insert_ignore(
+        session,
+        VulnerabilityPackage,
+        [{"package_key": k, "vulnerability_id": v} for k, v in sorted(batch.new_packages)],
+    )
+    rows = [
+        _finding_row(
+            features,
+            submission.id,
+            principal.organization_id,
+            vuln.id,
+            method,
+            score,
+            reason,
+            checks,
+            now,
+        )
+        for features, vuln, method, score, reason, checks in decisions
+    ]
+    ids: list[int] = []
+    for chunk in _chunks(rows):
+        ids.extend(
+            session.scalars(
+                insert(Finding).returning(Finding.id, sort_by_parameter_order=True), list(chunk)
+            )
+        )
+    for source_id, target_id, reason in batch.merges:
+        merge_into(
+            session,
+            principal.audit_actor,
+            source_id,
+            target_id,
+            method="alias",
+            score=1.0,
+            reason=reason,
+        )
+        report.merged_vulnerabilities.append((source_id, target_id))
+    if transitions:
+        session.execute(insert(Transition), transitions)
+    report.new_vulnerabilities = len(new_rows)
+    report.accepted = [
+        FindingOutcome(features.finding.index, finding_id, vuln.id, method, score, reason, checks)
+        for finding_id, (features, vuln, method, score, reason, checks) in zip(
+            ids, decisions, strict=True
+        )
+    ]
+    record_event(
+        session,
+        principal.audit_actor,
+        "findings.submit",
+        "finding_submission",
+        submission.id,
+        after={
+            "format": submission.format,
+            "source": submission.source,
+            "accepted": len(rows),
+            "rejected": len(report.rejected),
+            "findings": [ids[0], ids[-1]] if ids else [],
+            "new_vulnerabilities": len(new_rows),
+            "known": sorted(v.id for v in batch.vulns.values() if v.is_new and v.known_advisory_id),
+            "merged": [[a, b] for a, b in report.merged_vulnerabilities],
+        },
+        organization_id=principal.organization_id,
+        restricted=True,
+    )
+
+
+def _vulnerability_row(vuln: _Vuln, now: datetime) -> dict[str, Any]:
+    return {
+        "id": vuln.id,
+        "title": vuln.title,
+        "description": vuln.description,
+        "state": vuln.state,
+        "ecosystem": vuln.ecosystem,
+        "package_name": vuln.package_name,
+        "cwes": vuln.cwes,
+        "aliases": vuln.aliases,
+        "cvss_vectors": vuln.vectors,
+        "affected": vuln.affected,
+        "exploitation": vuln.exploitation,
+        "location": vuln.location,
+        "rule_id": vuln.rule_id,
+        "terms": vuln.text,
+        "known_advisory_id": vuln.known_advisory_id,
+        "finding_count": vuln.added_findings,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+__all__ += ["BatchRejected"]

@@ -1,0 +1,1 @@
+"""Lockfiles and manifests, one module per language family."""

@@ -1,0 +1,1 @@
+"""Notifications: subscriptions (webhooks, email), the transactional outbox, delivery."""

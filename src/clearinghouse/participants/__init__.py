@@ -1,0 +1,1 @@
+"""Participants: organizations, their users and API tokens, roles and clearances."""
