@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -178,8 +179,16 @@ def test_two_api_servers_and_two_workers_deliver_each_notification_once(
 ) -> None:
     db = postgres_db
     queue_name = f"multi-{uuid.uuid4().hex[:8]}"
+    # generous timeouts and attempts: on a loaded machine a slow answer must mean a retry, not
+    # a dead letter (what this test checks is that nothing is lost or sent twice)
     settings = notification_settings(
-        tmp_path, db, redis_url=redis_url, queue_name=queue_name, delivery_batch_size=5
+        tmp_path,
+        db,
+        redis_url=redis_url,
+        queue_name=queue_name,
+        delivery_batch_size=5,
+        webhook_timeout=30.0,
+        delivery_max_attempts=20,
     )
     api_ports = [free_port(), free_port()]
     events = 150
@@ -214,11 +223,15 @@ def test_two_api_servers_and_two_workers_deliver_each_notification_once(
                 publish_exposure_events(session, batch)
             wake(settings)
         expected = 2 * events
-        wait_until(
-            lambda: len(receiver.accepted_keys()) == expected,
-            timeout=120,
-            what=f"{expected} deliveries",
-        )
+        try:
+            wait_until(
+                lambda: len(receiver.accepted_keys()) == expected,
+                timeout=120,
+                what=f"{expected} deliveries",
+            )
+        except AssertionError as exc:
+            states = Counter((d.state, d.attempts) for d in _delivery_rows(db))
+            raise AssertionError(f"{exc}; deliveries (state, attempts): {dict(states)}") from None
         delivered = httpx.get(
             f"http://127.0.0.1:{api_ports[1]}/api/v1/deliveries",
             params={"state": "delivered", "limit": 1000},
