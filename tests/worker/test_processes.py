@@ -187,7 +187,7 @@ def test_two_api_servers_and_two_workers_deliver_each_notification_once(
         redis_url=redis_url,
         queue_name=queue_name,
         delivery_batch_size=5,
-        webhook_timeout=30.0,
+        webhook_timeout=20.0,
         delivery_max_attempts=20,
     )
     api_ports = [free_port(), free_port()]
