@@ -14,6 +14,27 @@ class Ordered(Protocol):
     def __lt__(self, other: Any, /) -> bool: ...
 
 
+class ComparedKey:
+    """A sort key ordered by a three-way ``_compare`` (for orders no tuple can express)."""
+
+    __slots__ = ()
+
+    def _compare(self, other: Any) -> int:
+        raise NotImplementedError
+
+    def __lt__(self, other: Any) -> bool:
+        return self._compare(other) < 0
+
+    def __le__(self, other: Any) -> bool:
+        return self._compare(other) <= 0
+
+    def __gt__(self, other: Any) -> bool:
+        return self._compare(other) > 0
+
+    def __ge__(self, other: Any) -> bool:
+        return self._compare(other) >= 0
+
+
 def is_ascii_number(text: str) -> bool:
     """True for a non-empty run of ASCII digits (``str.isdigit`` also accepts other scripts)."""
     return bool(text) and all(c in DIGITS for c in text)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from clearinghouse.versions._common import is_ascii_number
+from clearinghouse.versions._common import ComparedKey, is_ascii_number
 
 __all__ = ["MavenVersion", "key", "tokens"]
 
@@ -112,7 +112,7 @@ def compare_tokens(a: tuple[Token, ...], b: tuple[Token, ...]) -> int:
     return 1
 
 
-class MavenVersion:
+class MavenVersion(ComparedKey):
     """Sort key for Maven: ordered by :func:`compare_tokens`."""
 
     __slots__ = ("tokens",)
@@ -124,18 +124,6 @@ class MavenVersion:
         if not isinstance(other, MavenVersion):
             raise TypeError("can only compare Maven versions with each other")
         return compare_tokens(self.tokens, other.tokens)
-
-    def __lt__(self, other: Any) -> bool:
-        return self._compare(other) < 0
-
-    def __le__(self, other: Any) -> bool:
-        return self._compare(other) <= 0
-
-    def __gt__(self, other: Any) -> bool:
-        return self._compare(other) > 0
-
-    def __ge__(self, other: Any) -> bool:
-        return self._compare(other) >= 0
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, MavenVersion) and self.tokens == other.tokens

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from clearinghouse.versions._common import is_ascii_number, sign
+from clearinghouse.versions._common import ComparedKey, is_ascii_number, sign
 
 __all__ = ["PackagistVersion", "compare_parts", "key", "parts"]
 
@@ -71,7 +71,7 @@ def compare_parts(a: tuple[str, ...], b: tuple[str, ...]) -> int:
     return 0
 
 
-class PackagistVersion:
+class PackagistVersion(ComparedKey):
     """Sort key for Packagist: ordered by :func:`compare_parts`."""
 
     __slots__ = ("parts",)
@@ -83,18 +83,6 @@ class PackagistVersion:
         if not isinstance(other, PackagistVersion):
             raise TypeError("can only compare Packagist versions with each other")
         return compare_parts(self.parts, other.parts)
-
-    def __lt__(self, other: Any) -> bool:
-        return self._compare(other) < 0
-
-    def __le__(self, other: Any) -> bool:
-        return self._compare(other) <= 0
-
-    def __gt__(self, other: Any) -> bool:
-        return self._compare(other) > 0
-
-    def __ge__(self, other: Any) -> bool:
-        return self._compare(other) >= 0
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, PackagistVersion) and self._compare(other) == 0
