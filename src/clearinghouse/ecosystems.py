@@ -120,6 +120,7 @@ _PURL_TYPES["github"] = "GitHub Actions"
 _PEP503 = re.compile(r"[-_.]+")
 
 
+@lru_cache(maxsize=4096)
 def base_ecosystem(ecosystem: str) -> str:
     """``Debian:11`` -> ``Debian``; ``Packagist:https://...`` -> ``Packagist``.
 

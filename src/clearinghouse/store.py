@@ -7,10 +7,14 @@ migrations (``clearinghouse/migrations``) create them, one branch per part.
 
 from __future__ import annotations
 
+import ast
 import importlib
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +29,10 @@ from sqlalchemy import (
     event,
     insert,
     inspect,
+    text,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -86,22 +92,28 @@ def utcnow() -> datetime:
 
 def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert many rows in the session's transaction: ``COPY`` on PostgreSQL (several times
-    faster than an ``INSERT`` executemany for thousands of rows), executemany elsewhere.
+    faster than an ``INSERT`` executemany for thousands of rows), a driver-level executemany on
+    SQLite, SQLAlchemy's executemany elsewhere.
 
-    Every row must have the same keys. ``COPY`` bypasses SQLAlchemy, so this fills in the
-    columns' Python-side defaults and serialises JSON columns itself.
+    Every row must have the same keys. The first two bypass SQLAlchemy's statement execution,
+    so this fills in the columns' Python-side defaults itself; ``COPY`` also serialises JSON
+    columns, SQLite goes through each column type's bind processor.
     """
     if not rows:
         return
-    if session.get_bind().dialect.name != "postgresql":
-        session.execute(insert(table), rows)
-        return
+    dialect = session.get_bind().dialect
     given = list(rows[0])
     defaults = {
         c.name: c.default
         for c in table.columns
         if c.name not in given and c.default is not None and not c.default.is_sequence
     }
+    if dialect.name == "sqlite":
+        _sqlite_executemany(session, table, rows, given, defaults)
+        return
+    if dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
     json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
     columns = [*given, *defaults]
     driver = session.connection().connection.driver_connection
@@ -123,6 +135,38 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
                     for name, v in zip(columns, values, strict=True)
                 ]
             copy.write_row(values)
+
+
+def _sqlite_executemany(
+    session: Session,
+    table: Table,
+    rows: list[dict[str, Any]],
+    given: list[str],
+    defaults: dict[str, Any],
+) -> None:
+    """One ``INSERT`` executemany on the driver, each value converted by its column type's own
+    bind processor (the very conversions SQLAlchemy applies), without SQLAlchemy's per-row
+    parameter bookkeeping (a third of the time of a large import)."""
+    dialect = session.get_bind().dialect
+    columns = [*given, *defaults]
+    processors = [
+        (index, processor)
+        for index, name in enumerate(columns)
+        if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+    ]
+    default_values = list(defaults.values())
+    names = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" * len(columns))
+    parameters: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = [row[c] for c in given]
+        values.extend(d.arg(None) if d.is_callable else d.arg for d in default_values)
+        for index, processor in processors:
+            values[index] = processor(values[index])
+        parameters.append(tuple(values))
+    # names are the table's own columns (table.c[name] above refuses anything else)
+    statement = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'  # noqa: S608
+    session.connection().exec_driver_sql(statement, parameters)
 
 
 def load_models() -> None:
@@ -148,6 +192,99 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+MIGRATION_VERSIONS = Path(__file__).parent / "migrations" / "versions"
+"""Alembic's version scripts (``script_location = clearinghouse:migrations``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationHeader:
+    """What a version script declares about its place in the revision graph."""
+
+    revision: str
+    down_revisions: tuple[str, ...]
+    depends_on: tuple[str, ...]
+
+
+def _literal_revisions(node: ast.expr | None) -> tuple[str, ...] | None:
+    """A header value: None, a string or a tuple/list of strings; None if anything else."""
+    if node is None:
+        return ()
+    try:
+        value = ast.literal_eval(node)
+    except ValueError:
+        return None
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, tuple | list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+_HEADER_NAME = re.compile(r"^(revision|down_revision|depends_on)\b", re.MULTILINE)
+
+
+def _read_header(path: Path) -> MigrationHeader | None:
+    source = path.read_text(encoding="utf-8")
+    # The header precedes the first function; parsing only that part keeps this cheap. A
+    # header name assigned again further down would be missed: then give up.
+    end = source.find("\ndef ")
+    head, rest = (source, "") if end < 0 else (source[:end], source[end:])
+    if _HEADER_NAME.search(rest):
+        return None
+    values: dict[str, ast.expr | None] = {}
+    for statement in ast.parse(head, filename=str(path)).body:
+        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+            values[statement.target.id] = statement.value
+        elif isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target = statement.targets[0]
+            if isinstance(target, ast.Name):
+                values[target.id] = statement.value
+    if "revision" not in values or "down_revision" not in values:
+        return None
+    revision = _literal_revisions(values["revision"])
+    down = _literal_revisions(values["down_revision"])
+    depends = _literal_revisions(values.get("depends_on"))
+    if revision is None or len(revision) != 1 or down is None or depends is None:
+        return None
+    return MigrationHeader(revision[0], down, depends)
+
+
+@cache
+def migration_headers() -> dict[str, MigrationHeader] | None:
+    """:func:`read_migration_headers` of the clearinghouse's own scripts, read once."""
+    return read_migration_headers(MIGRATION_VERSIONS)
+
+
+def read_migration_headers(directory: Path) -> dict[str, MigrationHeader] | None:
+    """The revision graph as the version scripts declare it, read without importing them or
+    Alembic (for a cheap "is this database up to date?"); None when a script's header is not
+    plain literals or names an unknown revision (then only Alembic can tell).
+
+    Files are chosen as Alembic chooses them (``*.py``, not ``__init__``, not editor locks).
+    """
+    headers: dict[str, MigrationHeader] = {}
+    for path in sorted(directory.iterdir()):
+        name = path.name
+        if not path.is_file() or not name.endswith(".py") or name.startswith(("__init__", ".#")):
+            continue
+        header = _read_header(path)
+        if header is None or header.revision in headers:
+            return None
+        headers[header.revision] = header
+    for header in headers.values():
+        if not set(header.down_revisions + header.depends_on) <= headers.keys():
+            return None  # a branch label or a missing script: Alembic resolves those
+    return headers
+
+
+def migration_heads(headers: dict[str, MigrationHeader]) -> set[str]:
+    """Revisions no other script names as its ``down_revision`` (Alembic's heads)."""
+    children = {parent for header in headers.values() for parent in header.down_revisions}
+    return headers.keys() - children
 
 
 class Database:
@@ -188,6 +325,44 @@ class Database:
         command.upgrade(self.alembic_config(), "heads")
 
     def pending_migrations(self) -> bool:
+        """Whether any migration script is not applied to this database.
+
+        A cheap check first (one query, the scripts' headers; Alembic is not imported): when it
+        proves every head applied, nothing is pending. Anything else (pending migrations, a
+        revision or header it cannot read) is decided by Alembic itself, as before.
+        """
+        if self._up_to_date():
+            return False
+        return self._alembic_pending()
+
+    def _up_to_date(self) -> bool:
+        headers = migration_headers()
+        if headers is None:
+            return False
+        try:
+            with self.engine.connect() as conn:
+                stored = set(conn.scalars(text("SELECT version_num FROM alembic_version")))
+        except DBAPIError:
+            return False  # no version table yet: Alembic decides
+        if not stored:
+            return False
+        # alembic_version lists only the revisions nothing applied depends on: follow
+        # down_revision and depends_on to every applied one.
+        applied: set[str] = set()
+        todo = list(stored)
+        while todo:
+            revision = todo.pop()
+            if revision in applied:
+                continue
+            header = headers.get(revision)
+            if header is None:
+                return False  # a revision these scripts do not know: Alembic decides
+            applied.add(revision)
+            todo.extend(header.down_revisions)
+            todo.extend(header.depends_on)
+        return migration_heads(headers) <= applied
+
+    def _alembic_pending(self) -> bool:
         from alembic.runtime.migration import MigrationContext
         from alembic.script import ScriptDirectory
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, insert, select, union
 from sqlalchemy.orm import Session
 
-from clearinghouse.advisories.importer import ChangeListener
 from clearinghouse.advisories.models import Advisory, AdvisoryAlias, FeedState, KevEntry
-from clearinghouse.formats.kev import KevCatalog
 from clearinghouse.store import Database, utcnow
+
+if TYPE_CHECKING:  # not needed to look up KEV status, which every scan does
+    from clearinghouse.advisories.importer import ChangeListener
+    from clearinghouse.formats.kev import KevCatalog
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ scan touches no database for packages it has seen).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from clearinghouse.versions import (
     AffectedRanges,
     UnknownEcosystemError,
     compile_affected,
+    key_for_ordering,
+    ordering_of,
     sort_key,
 )
 
@@ -102,10 +105,12 @@ class Matcher:
         self.db = db
         self._entries: dict[tuple[str, str], tuple[IndexedEntry, ...]] = {}
         self._facts: dict[str, AdvisoryFacts] = {}
+        self._upgrades: dict[tuple[tuple[str, str], str], _UpgradeCandidates | None] = {}
 
     def forget(self, advisory_ids: Iterable[str] = ()) -> None:
         """Drop cached state after advisories changed (all of it: entries may have moved)."""
         self._entries.clear()
+        self._upgrades.clear()
         for advisory_id in advisory_ids:
             self._facts.pop(advisory_id, None)
 
@@ -221,7 +226,9 @@ class Matcher:
             if verdict:
                 matched_ids.update(verdict.hits)
         facts = self._facts_for(matched_ids) if matched_ids else {}
-        for index, (component, verdict) in enumerate(zip(components, verdicts, strict=True)):
+        for index, (component, key, verdict) in enumerate(
+            zip(components, keys, verdicts, strict=True)
+        ):
             result = ComponentResult(component, sources[index] if sources else None)
             if verdict is not None:
                 result.not_evaluated = verdict.not_evaluated
@@ -231,10 +238,82 @@ class Matcher:
                         for a, entries in sorted(verdict.hits.items())
                         if a in facts
                     ]
-                    if remediation:
-                        result.remediation = remediation_target(component, verdict.relevant)
+                    if remediation and key is not None:
+                        result.remediation = self._remediation(component, key, verdict)
             results.append(result)
         return results
+
+    def _remediation(
+        self, component: Component, key: tuple[str, str], verdict: _Verdict
+    ) -> str | None:
+        """:func:`remediation_target`, with the package's candidates kept between components
+        and scans (its relevant entries depend only on the package and the release)."""
+        if component.version is None or component.ecosystem is None:
+            return None
+        cache_key = (key, component.ecosystem)
+        if cache_key in self._upgrades:
+            candidates = self._upgrades[cache_key]
+        else:
+            candidates = _UpgradeCandidates.of(component.ecosystem, verdict.relevant)
+            self._upgrades[cache_key] = candidates
+        return candidates.target(component.version) if candidates is not None else None
+
+
+class _UpgradeCandidates:
+    """The stated ``fixed`` versions of one package (as one release sees it), in version
+    order, each tested against the relevant advisories at most once, when a component first
+    needs it (then remembered): the same answers as :func:`remediation_target`."""
+
+    __slots__ = ("_affected", "_entries", "_hint", "_keys", "_ordering", "_versions")
+
+    def __init__(
+        self, ordering: str, entries: Sequence[IndexedEntry], candidates: list[tuple[str, Any]]
+    ) -> None:
+        self._ordering = ordering
+        self._entries = tuple(entries)
+        self._hint = 0
+        self._versions = [version for version, _ in candidates]
+        self._keys = [key for _, key in candidates]
+        self._affected: list[bool | None] = [None] * len(candidates)
+
+    @classmethod
+    def of(cls, ecosystem: str, entries: Sequence[IndexedEntry]) -> _UpgradeCandidates | None:
+        try:
+            ordering = ordering_of(ecosystem)
+        except UnknownEcosystemError:  # OSS-Fuzz, Linux: versions without an order
+            return None
+        candidates: dict[str, Any] = {}
+        for entry in entries:
+            for version in entry.ranges.fixed:
+                if version not in candidates:
+                    candidates[version] = key_for_ordering(ordering, version)
+        return cls(ordering, entries, sorted(candidates.items(), key=lambda item: item[1]))
+
+    def _affects(self, candidate: str) -> bool:
+        entries = self._entries
+        # The entry that affected the previous candidate most likely affects the next one up
+        # too (its range spans both): ask it first. Only a hint: shared state stays read-only.
+        hint = self._hint
+        if entries[hint].ranges.contains(candidate):
+            return True
+        for position, entry in enumerate(entries):
+            if position != hint and entry.ranges.contains(candidate):
+                self._hint = position
+                return True
+        return False
+
+    def target(self, version: str) -> str | None:
+        """The first candidate above ``version`` that no entry affects."""
+        current = key_for_ordering(self._ordering, version)
+        affected = self._affected
+        for index in range(bisect_right(self._keys, current), len(self._versions)):
+            verdict = affected[index]
+            if verdict is None:
+                verdict = self._affects(self._versions[index])
+                affected[index] = verdict
+            if not verdict:
+                return self._versions[index]
+        return None
 
 
 def _fixed_of(entries: list[IndexedEntry]) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ def verify(
 ) -> None:
     """Recompute the chain; exit 1 and name the first broken link if any."""
     from clearinghouse.audit.log import verify_chain
-    from clearinghouse.cli.db import _open
+    from clearinghouse.cli._database import open_or_exit as _open
 
     verdict = verify_chain(_open())
     if output is OutputFormat.json:
@@ -47,7 +47,7 @@ def list_events(
     from sqlalchemy import select
 
     from clearinghouse.audit.models import AuditEvent
-    from clearinghouse.cli.db import _open
+    from clearinghouse.cli._database import open_or_exit as _open
     from clearinghouse.formats.osv import format_timestamp
 
     db = _open()

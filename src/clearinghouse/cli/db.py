@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from clearinghouse.cli._console import OutputFormat, err_console, out_console, print_json
+from clearinghouse.cli._database import open_or_exit as _open
 
 if TYPE_CHECKING:
     from clearinghouse.advisories.importer import ImportReport
     from clearinghouse.advisories.sources import AdvisorySource
-    from clearinghouse.store import Database
 
 app = typer.Typer(
     help="The vulnerability knowledge base (OSV advisories and CISA KEV).", no_args_is_help=True
@@ -29,18 +29,6 @@ MatchOption = Annotated[
         help="Bring exposures up to date with the changed advisories now (else: the worker).",
     ),
 ]
-
-
-def _open() -> Database:
-    from clearinghouse.store import open_database
-
-    try:
-        return open_database()
-    except RuntimeError as exc:
-        from clearinghouse.cli._console import print_error
-
-        print_error(str(exc))
-        raise typer.Exit(2) from None
 
 
 @contextmanager

@@ -60,7 +60,7 @@ def submit_command(
     output: FormatOption = OutputFormat.table,
 ) -> None:
     """Submit finding reports; each file is one submission (one transaction)."""
-    from clearinghouse.cli.db import _open
+    from clearinghouse.cli._database import open_or_exit as _open
     from clearinghouse.findings.intake import BatchRejected, DedupSettings, submit
     from clearinghouse.formats.errors import InputError
     from clearinghouse.formats.safety import check_size
@@ -129,7 +129,7 @@ def import_epss(
 ) -> None:
     """Replace the stored EPSS scores with a FIRST-format CSV."""
     from clearinghouse.audit import Actor
-    from clearinghouse.cli.db import _open
+    from clearinghouse.cli._database import open_or_exit as _open
     from clearinghouse.findings.epss import parse_epss, store_epss
 
     catalog = parse_epss(str(file), file.read_bytes())
@@ -157,7 +157,7 @@ def queue(
     output: FormatOption = OutputFormat.table,
 ) -> None:
     """The triage queue, most urgent first, with the factors behind each rank."""
-    from clearinghouse.cli.db import _open
+    from clearinghouse.cli._database import open_or_exit as _open
     from clearinghouse.findings.priority import load_weights, triage_queue
     from clearinghouse.findings.workflow import NotVisible, require_triager
     from clearinghouse.settings import get_settings
@@ -213,7 +213,7 @@ def move_command(
     ] = None,
 ) -> None:
     """Move a vulnerability through triage (published: creates its OSV record)."""
-    from clearinghouse.cli.db import _open
+    from clearinghouse.cli._database import open_or_exit as _open
     from clearinghouse.findings.models import TriageState
     from clearinghouse.findings.workflow import NotVisible, TriageError, move
 

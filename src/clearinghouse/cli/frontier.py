@@ -65,7 +65,7 @@ def _token(
 
 @contextmanager
 def _acting() -> Iterator[tuple[Session, Principal]]:
-    from clearinghouse.cli.db import _open
+    from clearinghouse.cli._database import open_or_exit as _open
     from clearinghouse.participants.service import authenticate
 
     token = _TOKEN["token"]

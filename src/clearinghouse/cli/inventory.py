@@ -66,7 +66,7 @@ def push(
 ) -> None:
     """Create the system or replace its inventory (previous versions are kept)."""
     from clearinghouse.audit import Actor
-    from clearinghouse.cli.db import _open
+    from clearinghouse.cli._database import open_or_exit as _open
     from clearinghouse.inventories.files import read_inventory_file
     from clearinghouse.inventories.service import push_inventory
     from clearinghouse.settings import get_settings
@@ -119,7 +119,7 @@ def push(
 @app.command("list")
 def list_(org: OrgOption = None, output: FormatOption = OutputFormat.table) -> None:
     """The organization's systems with their inventory in force and live exposures."""
-    from clearinghouse.cli.db import _open
+    from clearinghouse.cli._database import open_or_exit as _open
     from clearinghouse.exposures.queries import open_counts
     from clearinghouse.inventories.service import list_systems
 
@@ -174,7 +174,7 @@ def vex(
 ) -> None:
     """Import VEX statements; they apply to matching exposures now and in the future."""
     from clearinghouse.audit import Actor
-    from clearinghouse.cli.db import _open
+    from clearinghouse.cli._database import open_or_exit as _open
     from clearinghouse.exposures.vex import import_vex, read_vex_document
     from clearinghouse.inventories.files import read_limited
     from clearinghouse.inventories.service import find_system

@@ -25,7 +25,7 @@ def org_create(
 ) -> None:
     """Register an organization."""
     from clearinghouse.audit import Actor
-    from clearinghouse.cli.db import _open
+    from clearinghouse.cli._database import open_or_exit as _open
     from clearinghouse.participants.service import ParticipantError, create_organization
 
     db = _open()
@@ -55,7 +55,7 @@ def org_list(
     """List organizations."""
     from sqlalchemy import select
 
-    from clearinghouse.cli.db import _open
+    from clearinghouse.cli._database import open_or_exit as _open
     from clearinghouse.participants.models import Organization
 
     db = _open()
@@ -91,7 +91,7 @@ def token_create(
     from datetime import timedelta
 
     from clearinghouse.audit import Actor
-    from clearinghouse.cli.db import _open
+    from clearinghouse.cli._database import open_or_exit as _open
     from clearinghouse.participants.service import (
         ParticipantError,
         find_organization,
@@ -123,7 +123,7 @@ def token_revoke(
 ) -> None:
     """Revoke a token immediately."""
     from clearinghouse.audit import Actor
-    from clearinghouse.cli.db import _open
+    from clearinghouse.cli._database import open_or_exit as _open
     from clearinghouse.participants.models import ApiToken
     from clearinghouse.participants.service import revoke_token
 
@@ -145,7 +145,7 @@ def token_list(
     """List an organization's tokens (never the secrets)."""
     from sqlalchemy import select
 
-    from clearinghouse.cli.db import _open
+    from clearinghouse.cli._database import open_or_exit as _open
     from clearinghouse.participants.models import ApiToken
     from clearinghouse.participants.service import ParticipantError, find_organization
 

@@ -37,7 +37,7 @@ def scan(
     """
     from clearinghouse.advisories.matching import Matcher
     from clearinghouse.advisories.scan_report import ScannedSource, scan_document
-    from clearinghouse.cli.db import _open
+    from clearinghouse.cli._database import open_or_exit
     from clearinghouse.inventories.files import read_inventory_file
     from clearinghouse.settings import get_settings
 
@@ -53,8 +53,11 @@ def scan(
         sources.append(
             ScannedSource(str(path), inventory.format, len(chosen), tuple(inventory.warnings))
         )
-    db = _open()
-    results = Matcher(db).scan(components, origins)
+    db = open_or_exit()
+    try:
+        results = Matcher(db).scan(components, origins)
+    finally:
+        db.dispose()
     document = scan_document(results, sources)
     _emit(document, output_format, output)
     raise typer.Exit(1 if document["summary"]["vulnerable_components"] else 0)

@@ -46,7 +46,7 @@ def create(
 ) -> None:
     """Create a user who signs in with a password (asked twice unless --password-stdin)."""
     from clearinghouse.audit import Actor
-    from clearinghouse.cli.db import _open
+    from clearinghouse.cli._database import open_or_exit as _open
     from clearinghouse.participants.service import ParticipantError, find_organization
     from clearinghouse.web.accounts import AccountError, create_user
 
@@ -90,7 +90,7 @@ def invite(
     from datetime import timedelta
 
     from clearinghouse.audit import Actor
-    from clearinghouse.cli.db import _open
+    from clearinghouse.cli._database import open_or_exit as _open
     from clearinghouse.participants.service import ParticipantError, find_organization
     from clearinghouse.web import accounts
     from clearinghouse.web.settings import load_web_settings
@@ -115,7 +115,7 @@ def list_users(
     output: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
 ) -> None:
     """An organization's users (never their password hashes)."""
-    from clearinghouse.cli.db import _open
+    from clearinghouse.cli._database import open_or_exit as _open
     from clearinghouse.participants.service import ParticipantError, find_organization
     from clearinghouse.web.accounts import organization_people, user_snapshot
 
@@ -160,7 +160,7 @@ def _user_or_exit(session: Session, username: str) -> User:
 def unlock(username: Annotated[str, typer.Argument(help="The locked user.")]) -> None:
     """Lift a lockout after repeated failed sign-ins."""
     from clearinghouse.audit import Actor
-    from clearinghouse.cli.db import _open
+    from clearinghouse.cli._database import open_or_exit as _open
     from clearinghouse.web.accounts import unlock as unlock_user
 
     db = _open()
@@ -179,7 +179,7 @@ def set_password(
 ) -> None:
     """Replace a user's password; every session of theirs is signed out."""
     from clearinghouse.audit import Actor
-    from clearinghouse.cli.db import _open
+    from clearinghouse.cli._database import open_or_exit as _open
     from clearinghouse.web.accounts import AccountError
     from clearinghouse.web.accounts import set_password as set_user_password
 

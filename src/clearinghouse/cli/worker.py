@@ -22,7 +22,7 @@ def worker(
     SIGINT stops gracefully, SIGTERM at once; another worker resumes work left in flight.
     """
     from clearinghouse.api.logs import configure_logging
-    from clearinghouse.cli.db import _open
+    from clearinghouse.cli._database import open_or_exit as _open
     from clearinghouse.settings import get_settings
     from clearinghouse.worker import run_worker
 
