@@ -89,3 +89,69 @@ def test_a_version_with_no_clean_fix_above_it_has_no_target(db: Database, tmp_pa
     (clean,) = matcher.scan([_component("2.1")])
     assert not clean.vulnerable
     assert clean.remediation is None
+
+
+PRERELEASE_RECORDS = [
+    _advisory("PYSEC-10", ("0", "3.0rc1")),  # fixed in a pre-release of 3.0
+    _advisory("PYSEC-11", ("4.0", "4.1b2")),  # fixed in a beta of 4.1 ...
+    _advisory("PYSEC-12", ("4.1", "4.2rc1")),  # ... whose final release is affected again
+    _advisory("PYSEC-13", ("5.0", "5.1a1")),  # 5.1 itself is affected: only the alpha is clean
+    _advisory("PYSEC-14", ("5.1", "5.2")),
+    _advisory("PYSEC-15", ("5.2.dev0", "5.3")),
+    _advisory("PYSEC-16", ("6.0", "6.1rc1")),  # 6.1 and everything above it are affected:
+    _advisory("PYSEC-17"),  # only the release candidate is clean
+]
+PRERELEASE_RECORDS[-1]["affected"][0]["ranges"][0]["events"] = [{"introduced": "6.1"}]
+
+
+def test_a_final_release_gets_a_final_release_to_upgrade_to(db: Database, tmp_path: Path) -> None:
+    """pip skips pre-releases unless asked: so does the upgrade target, where it can."""
+    directory = tmp_path / "osv"
+    directory.mkdir()
+    for record in PRERELEASE_RECORDS:
+        (directory / f"{record['id']}.json").write_text(json.dumps(record))
+    AdvisoryImporter(db).import_source(JsonFiles(directory, "PyPI"))
+    expected = {
+        "2.0": "3.0",  # 3.0rc1 announces 3.0, which no advisory affects
+        "4.0": "4.2",  # 4.1 (announced by 4.1b2) is inside PYSEC-12; 4.2 (by 4.2rc1) is clean
+        "4.1b1": "4.1b2",  # already on a pre-release: the nearest clean version
+        "5.0": "5.3",  # 5.1a1 is clean too, but a final release comes first
+        "6.0": "6.1rc1",  # no clean final release above 6.0 is known: the pre-release it is
+    }
+    matcher = Matcher(db)
+    results = matcher.scan([_component(v) for v in expected])
+    assert {r.component.version: r.remediation for r in results} == expected
+    for result in results:
+        key = matcher._key(result.component)
+        assert key is not None
+        relevant = list(matcher._entries[key])
+        assert remediation_target(result.component, relevant) == result.remediation
+
+
+def test_airflow_on_a_final_release_is_sent_to_a_final_release(
+    db: Database, tmp_path: Path
+) -> None:
+    """Real PyPI records state airflow fixes as release candidates (``2.8.3rc1``...)."""
+    from clearinghouse.advisories.sources import ZipArchive
+    from clearinghouse.versions import is_affected
+    from clearinghouse.versions.prereleases import is_prerelease
+    from tests.conftest import shared_path
+
+    archive = shared_path("osv", "PyPI", "all.zip")
+    AdvisoryImporter(db).import_source(ZipArchive(archive, "PyPI", 1 << 32))
+    component = Component("pkg:pypi/apache-airflow@1.10.10", "PyPI", "apache-airflow", "1.10.10")
+    (result,) = Matcher(db).scan([component])
+    assert result.vulnerable
+    target = result.remediation
+    assert target is not None
+    assert not is_prerelease("pypi", target), target
+    import zipfile
+
+    with zipfile.ZipFile(archive) as bundle:
+        for name in bundle.namelist():
+            record = json.loads(bundle.read(name))
+            if record.get("withdrawn"):
+                continue
+            for affected in record.get("affected", []):
+                if affected.get("package", {}).get("name", "").lower() == "apache-airflow":
+                    assert not is_affected(affected, target), (record["id"], target)

@@ -30,8 +30,8 @@ from clearinghouse.versions import (
     compile_affected,
     key_for_ordering,
     ordering_of,
-    sort_key,
 )
+from clearinghouse.versions.prereleases import announced_release, is_prerelease
 
 __all__ = ["ComponentResult", "Matcher", "VulnerabilityMatch", "release_matches"]
 
@@ -260,20 +260,29 @@ class Matcher:
 
 
 class _UpgradeCandidates:
-    """The stated ``fixed`` versions of one package (as one release sees it), in version
-    order, each tested against the relevant advisories at most once, when a component first
-    needs it (then remembered): the same answers as :func:`remediation_target`."""
+    """The upgrade candidates of one package (as one release sees it) in version order: the
+    stated ``fixed`` versions, and the final release each stated pre-release announces
+    (``2.8.3rc1`` -> ``2.8.3``). Each is tested against the relevant advisories at most once,
+    when a component first needs it (then remembered).
 
-    __slots__ = ("_affected", "_entries", "_hint", "_keys", "_ordering", "_versions")
+    A component on a final release gets the first unaffected *final* candidate above it, as
+    its package manager would install by default; only when there is none does a pre-release
+    qualify. A component already on a pre-release may move to any candidate."""
+
+    __slots__ = ("_affected", "_entries", "_final", "_hint", "_keys", "_ordering", "_versions")
 
     def __init__(
-        self, ordering: str, entries: Sequence[IndexedEntry], candidates: list[tuple[str, Any]]
+        self,
+        ordering: str,
+        entries: Sequence[IndexedEntry],
+        candidates: list[tuple[str, Any, bool]],
     ) -> None:
         self._ordering = ordering
         self._entries = tuple(entries)
         self._hint = 0
-        self._versions = [version for version, _ in candidates]
-        self._keys = [key for _, key in candidates]
+        self._versions = [version for version, _, _ in candidates]
+        self._keys = [key for _, key, _ in candidates]
+        self._final = [final for _, _, final in candidates]
         self._affected: list[bool | None] = [None] * len(candidates)
 
     @classmethod
@@ -282,12 +291,18 @@ class _UpgradeCandidates:
             ordering = ordering_of(ecosystem)
         except UnknownEcosystemError:  # OSS-Fuzz, Linux: versions without an order
             return None
-        candidates: dict[str, Any] = {}
+        candidates: dict[str, tuple[Any, bool]] = {}
         for entry in entries:
             for version in entry.ranges.fixed:
-                if version not in candidates:
-                    candidates[version] = key_for_ordering(ordering, version)
-        return cls(ordering, entries, sorted(candidates.items(), key=lambda item: item[1]))
+                if version in candidates:
+                    continue
+                final = not is_prerelease(ordering, version)
+                candidates[version] = (key_for_ordering(ordering, version), final)
+                release = None if final else announced_release(ordering, version)
+                if release is not None and release not in candidates:
+                    candidates[release] = (key_for_ordering(ordering, release), True)
+        ordered = sorted(candidates.items(), key=lambda item: item[1][0])
+        return cls(ordering, entries, [(version, key, final) for version, (key, final) in ordered])
 
     def _affects(self, candidate: str) -> bool:
         entries = self._entries
@@ -302,11 +317,11 @@ class _UpgradeCandidates:
                 return True
         return False
 
-    def target(self, version: str) -> str | None:
-        """The first candidate above ``version`` that no entry affects."""
-        current = key_for_ordering(self._ordering, version)
+    def _first_unaffected(self, start: int, finals_only: bool) -> str | None:
         affected = self._affected
-        for index in range(bisect_right(self._keys, current), len(self._versions)):
+        for index in range(start, len(self._versions)):
+            if finals_only and not self._final[index]:
+                continue
             verdict = affected[index]
             if verdict is None:
                 verdict = self._affects(self._versions[index])
@@ -314,6 +329,16 @@ class _UpgradeCandidates:
             if not verdict:
                 return self._versions[index]
         return None
+
+    def target(self, version: str) -> str | None:
+        """The first candidate above ``version`` that no entry affects, a final release
+        first when ``version`` is one."""
+        start = bisect_right(self._keys, key_for_ordering(self._ordering, version))
+        if not is_prerelease(self._ordering, version):
+            final = self._first_unaffected(start, finals_only=True)
+            if final is not None:
+                return final
+        return self._first_unaffected(start, finals_only=False)
 
 
 def _fixed_of(entries: list[IndexedEntry]) -> tuple[str, ...]:
@@ -325,26 +350,14 @@ def _fixed_of(entries: list[IndexedEntry]) -> tuple[str, ...]:
 
 
 def remediation_target(component: Component, entries: Sequence[IndexedEntry]) -> str | None:
-    """The smallest known version above the current one that none of ``entries`` affects.
+    """The smallest version above the current one that none of ``entries`` affects: a final
+    release when the current version is one (unless only a pre-release is unaffected).
 
-    Candidates are the ``fixed`` versions the advisories state (the only versions the data
-    proves to exist); a candidate still inside any advisory's ranges is skipped.
+    Candidates are the ``fixed`` versions the advisories state (the versions the data shows
+    to exist) and the final releases their pre-releases announce; a candidate still inside
+    any advisory's ranges is skipped.
     """
     if component.version is None or component.ecosystem is None:
         return None
-    ecosystem = component.ecosystem
-    try:
-        current = sort_key(ecosystem, component.version)
-    except UnknownEcosystemError:  # OSS-Fuzz, Linux: versions without an order
-        return None
-    candidates: dict[str, Any] = {}
-    for entry in entries:
-        for version in entry.ranges.fixed:
-            if version not in candidates:
-                candidates[version] = sort_key(ecosystem, version)
-    for version, key in sorted(candidates.items(), key=lambda item: item[1]):
-        if not key > current:
-            continue
-        if not any(entry.ranges.contains(version) for entry in entries):
-            return version
-    return None
+    candidates = _UpgradeCandidates.of(component.ecosystem, entries)
+    return candidates.target(component.version) if candidates is not None else None
