@@ -7,7 +7,7 @@ knowledge base: nothing can be matched by an id), and reports pairwise precision
 F1 of the resulting vulnerabilities, overall, per category and on two halves split by CVE
 (``dev`` to choose the threshold, ``test`` to report it honestly).
 
-    .venv/bin/python bench/dedup_eval.py [--threshold 0.5] [--sweep] [--json]
+    .venv/bin/python bench/dedup_eval.py [--threshold 0.5] [--member 0.3] [--sweep] [--json]
 """
 
 from __future__ import annotations
@@ -107,7 +107,13 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--threshold", type=float, default=DedupSettings().near_threshold)
     parser.add_argument("--cwe-penalty", type=float, default=DedupSettings().cwe_penalty)
-    parser.add_argument("--sweep", action="store_true", help="try thresholds 0.3..0.8")
+    parser.add_argument(
+        "--member",
+        type=float,
+        default=DedupSettings().member_score,
+        help="score from which a finding's text joins its vulnerability's texts (<0: never)",
+    )
+    parser.add_argument("--sweep", action="store_true", help="try thresholds 0.1..0.6")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -119,11 +125,16 @@ def main() -> None:
         f"{r.get('summary') or ''} {r.get('details') or ''}" for _, r in loaded
     )
     positives = sum(p.same for p in pairs)
-    thresholds = [0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6] if args.sweep else [args.threshold]
+    thresholds = (
+        [0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6] if args.sweep else [args.threshold]
+    )
     runs = []
     for threshold in thresholds:
         settings = DedupSettings(
-            near_threshold=threshold, known_threshold=threshold, cwe_penalty=args.cwe_penalty
+            near_threshold=threshold,
+            known_threshold=threshold,
+            cwe_penalty=args.cwe_penalty,
+            member_score=None if args.member is None or args.member < 0 else args.member,
         )
         with tempfile.TemporaryDirectory() as tmp:
             assignment, seconds = cluster(records, model, settings, Path(tmp))

@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any
 
 from clearinghouse.ecosystems import base_ecosystem, name_key
-from clearinghouse.findings.text import TextModel, TextProfile, Vector, similarity
+from clearinghouse.findings.text import TextModel, TextProfile, Vector, similarity, tokens
 from clearinghouse.formats.native_finding import ReportedFinding
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "exact_keys",
     "fixed_versions",
     "package_keys",
+    "package_terms",
     "ranges_overlap",
     "score_candidate",
 ]
@@ -250,7 +251,18 @@ def fixed_versions(affected: Sequence[Mapping[str, Any]]) -> frozenset[str]:
         for rng in entry.get("ranges") or ():
             for event in rng.get("events") or ():
                 if isinstance(event.get("fixed"), str):
-                    found.add(event["fixed"].removeprefix("v"))
+                    # SemVer build metadata (Go's "+incompatible") has no bearing on order
+                    found.add(event["fixed"].removeprefix("v").split("+", 1)[0])
+    return frozenset(found)
+
+
+def package_terms(affected: Sequence[Mapping[str, Any]]) -> frozenset[str]:
+    """The words of the affected packages' names, as :func:`text.tokens` cuts them."""
+    found: set[str] = set()
+    for entry in affected:
+        name = (entry.get("package") or {}).get("name")
+        if isinstance(name, str):
+            found.update(tokens(name.replace("/", " ")))
     return frozenset(found)
 
 
@@ -268,6 +280,7 @@ class Candidate:
     terms: frozenset[str] = frozenset()
     fixed: frozenset[str] | None = None
     identity: PackageIdentity | None = None
+    package_terms: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +314,8 @@ class Probe:
     key_terms: frozenset[str] = field(default_factory=frozenset)
     """Its rare terms: a candidate sharing none of them is talking about something else."""
     identity: PackageIdentity = field(default_factory=list)
+    package_terms: frozenset[str] = field(default_factory=frozenset)
+    """The words of its package names (``github.com/goharbor/harbor``: ``goharbor``...)."""
 
     @classmethod
     def of(
@@ -321,6 +336,7 @@ class Probe:
             fixed_versions(affected),
             key_terms,
             package_identity(affected),
+            package_terms(affected),
         )
 
 
@@ -369,8 +385,13 @@ def score_candidate(
             return None
     elif not _code_location_allows(probe, candidate, rules):
         return None
+    if candidate.package_terms is None:
+        candidate.package_terms = package_terms(candidate.affected)
     score = similarity(
-        probe.vectors, candidate.vectors, specificity_penalty=rules.specificity_penalty
+        probe.vectors,
+        candidate.vectors,
+        specificity_penalty=rules.specificity_penalty,
+        ignore=probe.package_terms | candidate.package_terms,
     )
     reasons = [f"text {score:.3f}"]
     my_cwes, their_cwes = set(probe.cwes), set(candidate.cwes)

@@ -45,7 +45,7 @@ from clearinghouse.findings.models import (
     VulnerabilityPackage,
 )
 from clearinghouse.findings.readers import ReportFormat, read_findings
-from clearinghouse.findings.text import TextModel, TextProfile, profile
+from clearinghouse.findings.text import TextModel, TextProfile, profile, with_member
 from clearinghouse.findings.textmodel import text_model_for
 from clearinghouse.findings.validation import intake_checks
 from clearinghouse.formats.errors import InputError
@@ -79,6 +79,11 @@ class DedupSettings:
     """The same, against a knowledge-base advisory of the same package (``known``)."""
     cwe_penalty: float = 0.15
     """Subtracted when both sides state CWE ids and none is shared."""
+    member_score: float | None = 0.3
+    """A finding that joins a vulnerability with at least this score (an exact or alias match
+    scores 1) adds its text to the vulnerability's member texts (:func:`text.with_member`):
+    a later report in the words of that finding, not of the first one, then matches too.
+    None: a vulnerability is compared by its first finding's text only."""
 
     def rules(self, threshold: float) -> NearRules:
         return NearRules(threshold=threshold, cwe_penalty=self.cwe_penalty)
@@ -168,7 +173,13 @@ class _Vuln:
     changed: bool = False
     candidate: Candidate | None = None
 
-    def absorb(self, finding: ReportedFinding, has_poc: bool) -> None:
+    def absorb(
+        self, finding: ReportedFinding, has_poc: bool, text: TextProfile | None = None
+    ) -> None:
+        joined = self.text if text is None else with_member(self.text, text)
+        if joined is not self.text:
+            self.text = joined
+            self.changed = True
         for target, values in (
             (self.aliases, finding.aliases),
             (self.cwes, finding.cwes),
@@ -411,6 +422,8 @@ class _Batch:
             for alias in source.aliases:
                 if alias not in into.aliases:
                     into.aliases.append(alias)
+            into.text = with_member(into.text, source.text)
+            into.candidate = None
             into.changed = True
         return target
 
@@ -682,7 +695,12 @@ def submit(
     decisions: list[tuple[_Features, _Vuln, str, float, str, list[dict[str, Any]]]] = []
     for feature in features:
         vuln, method, score, reason = batch.decide(feature)
-        vuln.absorb(feature.finding, feature.finding.attachment is not None)
+        member = batch.settings.member_score is not None and score >= batch.settings.member_score
+        vuln.absorb(
+            feature.finding,
+            feature.finding.attachment is not None,
+            feature.text if member else None,
+        )
         batch.register(feature, vuln)
         checks = intake_checks(feature.finding, known)
         decisions.append((feature, vuln, method, score, reason, checks))
@@ -732,6 +750,7 @@ def _store(
             "cvss_vectors": v.vectors,
             "affected": v.affected,
             "exploitation": v.exploitation,
+            "terms": v.text,
             "updated_at": now,
             "added": v.added_findings,
         }
@@ -750,6 +769,7 @@ def _store(
                 cvss_vectors=bindparam("cvss_vectors"),
                 affected=bindparam("affected"),
                 exploitation=bindparam("exploitation"),
+                terms=bindparam("terms"),
                 updated_at=bindparam("updated_at"),
                 finding_count=table.c.finding_count + bindparam("added"),
             ),

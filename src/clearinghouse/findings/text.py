@@ -24,6 +24,7 @@ __all__ = [
     "similarity",
     "term_counts",
     "tokens",
+    "with_member",
 ]
 
 _BULLET = re.compile(r"^\s*[*\u2022-]\s+(.+)$", re.MULTILINE)
@@ -36,6 +37,9 @@ MIN_CORPUS = 500
 """Below this many documents nothing can be called rare (no specificity penalty)."""
 _TOKEN = re.compile(r"[a-z0-9_][a-z0-9_.]*[a-z0-9_]|[a-z0-9_]")
 _MAX_CHARS = 6000
+_NUMERIC = re.compile(r"^v?\d[\d._]*$")
+"""Versions, dates, build numbers: rare, yet two texts citing different ones (a range end
+here, a release date there) are not naming different things."""
 _STOPWORDS = frozenset(
     (
         "a",
@@ -157,18 +161,25 @@ class TextModel:
         return math.log((self.documents + 1) / (RARE_DF + 1)) + 1.0
 
     def vectors(self, text: TextProfile) -> list[Vector]:
-        """Vectors of the whole text and of each bullet."""
-        return [
+        """Vectors of the whole text and of each bullet, then those of each member text
+        (:func:`with_member`)."""
+        found = [
             self.weighted(text.get("w") or {}),
             *(self.weighted(b) for b in text.get("b") or ()),
         ]
+        for member in text.get("m") or ():
+            found.extend(self.vectors(member))
+        return found
 
     def weighted(self, counts: Mapping[str, int]) -> Vector:
         weights = self.vector(counts)
         if self.documents < MIN_CORPUS:
             return Vector(weights, {})
         limit = self.rare_idf
-        return Vector(weights, {t: w for t, w in weights.items() if self.idf(t) >= limit})
+        return Vector(
+            weights,
+            {t: w for t, w in weights.items() if self.idf(t) >= limit and not _NUMERIC.match(t)},
+        )
 
     def idf(self, term: str) -> float:
         value = self._idf.get(term)
@@ -196,7 +207,29 @@ def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
 
 
 TextProfile = dict[str, Any]
-"""What is stored per text: ``{"w": whole-text term counts, "b": [bullet term counts]}``."""
+"""What is stored per text: ``{"w": whole-text term counts, "b": [bullet term counts]}``, and
+for a vulnerability ``"m"``: the profiles of up to ``MAX_MEMBERS`` other findings' texts."""
+
+MAX_MEMBERS = 4
+"""Texts of a vulnerability compared besides its first finding's: reports of one bug in
+other words (an errata, a module advisory, the NVD text) each attract their own restatements."""
+
+
+def with_member(text: TextProfile, other: TextProfile) -> TextProfile:
+    """``text`` with ``other`` (and its own members) among its member texts: unchanged (the
+    same object) when each is already there or ``MAX_MEMBERS`` are kept."""
+    members = list(text.get("m") or ())
+    seen = [text.get("w") or {}, *(m.get("w") or {} for m in members)]
+    added = False
+    for item in ({"w": other.get("w") or {}, "b": other.get("b") or []}, *(other.get("m") or ())):
+        if len(members) >= MAX_MEMBERS:
+            break
+        words = item.get("w") or {}
+        if words and words not in seen:
+            members.append({"w": words, "b": list(item.get("b") or [])})
+            seen.append(words)
+            added = True
+    return {**text, "m": members} if added else text
 
 
 def profile(title: str, description: str) -> TextProfile:
@@ -218,13 +251,13 @@ class Vector:
     """Its rare terms (document frequency at most ``RARE_DF``) and their weights."""
 
 
-def _unshared_rare(a: Vector, b: Vector) -> float:
+def _unshared_rare(a: Vector, b: Vector, ignore: frozenset[str]) -> float:
     """Weight of the rare terms only one side has, for the side with less: both texts naming
     different specific things (two functions, two parameters) is evidence of two bugs."""
-    only_a = sum(w for t, w in a.rare.items() if t not in b.weights)
+    only_a = sum(w for t, w in a.rare.items() if t not in b.weights and t not in ignore)
     if not only_a:
         return 0.0
-    return min(only_a, sum(w for t, w in b.rare.items() if t not in a.weights))
+    return min(only_a, sum(w for t, w in b.rare.items() if t not in a.weights and t not in ignore))
 
 
 def similarity(
@@ -232,15 +265,17 @@ def similarity(
     vectors_b: Sequence[Vector],
     *,
     specificity_penalty: float,
+    ignore: frozenset[str] = frozenset(),
 ) -> float:
     """Best ``cosine - penalty x unshared rare weight`` over whole texts and bullet items
-    (the vectors of :meth:`TextModel.vectors`)."""
+    (the vectors of :meth:`TextModel.vectors`); rare terms in ``ignore`` (the words of the
+    package names, already known to agree) are no evidence either way."""
     best = -1.0
     for x in vectors_a:
         for y in vectors_b:
             score = cosine(x.weights, y.weights)
             if score <= best:
                 continue
-            score -= specificity_penalty * _unshared_rare(x, y)
+            score -= specificity_penalty * _unshared_rare(x, y, ignore)
             best = max(best, score)
     return best

@@ -27,6 +27,7 @@ from clearinghouse.findings.models import (
     Vulnerability,
     VulnerabilityPackage,
 )
+from clearinghouse.findings.text import profile, with_member
 from clearinghouse.findings.validation import TRANSITIONS
 from clearinghouse.participants.models import Role
 from clearinghouse.participants.service import Principal
@@ -145,6 +146,7 @@ def merge_into(
             if value not in merged:
                 merged.append(value)
         setattr(target, attribute, merged)
+    target.terms = with_member(dict(target.terms or {}), dict(source.terms or {}))
     target.finding_count = (target.finding_count or 0) + (moved or 0)
     target.updated_at = now
     source.finding_count = 0
@@ -170,6 +172,40 @@ def merge_into(
     )
 
 
+def _texts_of(findings: Sequence[Finding]) -> dict[str, Any]:
+    """The text profile of a vulnerability made of ``findings``: the first one's text, the
+    others' as member texts."""
+    terms = profile(findings[0].title, findings[0].description)
+    for finding in findings[1:]:
+        terms = with_member(terms, profile(finding.title, finding.description))
+    return terms
+
+
+def _without_texts(
+    session: Session, vulnerability_id: str, terms: dict[str, Any], gone: Sequence[Finding]
+) -> dict[str, Any]:
+    """``terms`` without the texts of the findings split away (a split-away bug must not
+    keep attracting its restatements); the first remaining finding's text replaces the
+    first text when that one left."""
+    removed = [profile(f.title, f.description)["w"] for f in gone]
+    members = [m for m in terms.get("m") or () if m.get("w") not in removed]
+    if terms.get("w") not in removed:
+        return {**terms, "m": members}
+    remaining = session.scalars(
+        select(Finding)
+        .where(Finding.vulnerability_id == vulnerability_id)
+        .where(Finding.id.not_in([f.id for f in gone]))
+        .order_by(Finding.id)
+        .limit(1)
+    ).first()
+    if remaining is None:
+        return terms
+    fresh = profile(remaining.title, remaining.description)
+    for member in members:
+        fresh = with_member(fresh, member)
+    return fresh
+
+
 def split(
     session: Session,
     principal: Principal,
@@ -180,7 +216,6 @@ def split(
     """Take findings out of a vulnerability into a new one (state ``new``): undoes a merge."""
     from clearinghouse.findings.dedup import exact_keys, location_key, package_keys
     from clearinghouse.findings.intake import new_vulnerability_id
-    from clearinghouse.findings.text import profile
     from clearinghouse.formats.native_finding import ReportedFinding
 
     require_triager(principal)
@@ -213,7 +248,7 @@ def split(
         affected=[e for f in findings for e in f.affected][:50],
         exploitation=first.exploitation,
         location=first.location,
-        terms=profile(first.title, first.description),
+        terms=_texts_of(findings),
         finding_count=len(findings),
         created_at=now,
         updated_at=now,
@@ -259,6 +294,7 @@ def split(
         )
     before = _snapshot(vuln)
     vuln.finding_count -= len(findings)
+    vuln.terms = _without_texts(session, vuln.id, dict(vuln.terms or {}), findings)
     vuln.updated_at = now
     session.add(
         Transition(
