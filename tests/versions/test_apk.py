@@ -22,6 +22,7 @@ WELL_FORMED = [
     ("0.1.0_alpha_pre2", "<", "0.1.0_alpha", "a pre-release suffix after a suffix lowers it"),
     ("1.2.3_p1", ">", "1.2.3", "_p is a patch release after the version"),
     ("1.2.3_cvs", "<", "1.2.3_git", "post suffixes: cvs < svn < git < hg < p"),
+    ("1.0_git1", "<", "1.0_p1", "_p is the highest post suffix, above _git and _hg"),
     ("1.2.3_p1", ">", "1.2.3-r5", "a post-release suffix outranks a revision of the release"),
     ("1.2.3a", ">", "1.2.3", "a letter after the numbers sorts after"),
     ("1.2.3a", "<", "1.2.4", "but before the next number"),

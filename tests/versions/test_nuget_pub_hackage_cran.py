@@ -22,6 +22,8 @@ PUB = [
     ("1.0.0+2", "<", "1.0.0+10", "build numbers compare numerically"),
     ("1.0.0+10", "<", "1.0.0+a", "numbers before text in build metadata"),
     ("1.0.0-pre+1", "<", "1.0.0", "a pre-release with metadata is still a pre-release"),
+    # pub_semver compares build metadata after the pre-release: none sorts before any.
+    ("1.0.0-beta", "<", "1.0.0-beta+1", "build metadata sorts after a bare pre-release too"),
 ]
 
 HACKAGE = [

@@ -18,6 +18,14 @@ RUBYGEMS = [
     ("5.0.0.beta1.1", "<", "5.0.0.beta2", "digits inside a pre-release compare numerically"),
     ("1.0.1", ">", "1.0.a", "a number beats a string"),
     ("1.0.0.1", ">", "1.0", "a further number sorts after"),
+    # Gem::Version.new rewrites every "-" to ".pre." before segmenting (RubyGems stores the
+    # rewritten form; SBOMs and advisories from other tools may still carry the dash).
+    ("1.0.0-rc1", "=", "1.0.0.pre.rc1", "a dash is .pre."),
+    ("1.0.0-rc1", "<", "1.0.0", "so a dashed suffix is a pre-release"),
+    ("2.2.3-1", "<", "2.2.3", "even when only digits follow the dash"),
+    ("3.2.0-rc.1", "<", "3.2.0rc2", "pre sorts before rc"),
+    ("3.0.0-alpha-2", "=", "3.0.0.pre.alpha.pre.2", "every dash is rewritten"),
+    (" 1.0-beta ", "=", "1.0.pre.beta", "surrounding whitespace is stripped first"),
 ]
 
 PACKAGIST = [
@@ -32,6 +40,9 @@ PACKAGIST = [
     ("1.25.0-beta2.1", "=", "1.25.0-b.2.1", "beta and b are the same"),
     ("dev-main", "<", "0.0.1", "a branch name sorts first"),
     ("8.2.0RC2", "<", "8.2.0", "Drupal-style RC"),
+    # OSV orders Packagist by PHP version_compare, not Composer's normalisation to four
+    # components: a further component sorts after, even a zero.
+    ("1.0.0.0", ">", "1.0.0", "version_compare: a further zero component sorts after"),
 ]
 
 

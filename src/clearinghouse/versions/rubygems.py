@@ -1,5 +1,12 @@
 """RubyGems version order (``Gem::Version#<=>``), as osv-scalibr implements it.
 
+Like ``Gem::Version.new`` (and OSV.dev's ``GemVersion``), the string is stripped and every
+``-`` is rewritten to ``.pre.`` first, so ``1.0.0-rc1`` is the pre-release ``1.0.0.pre.rc1``:
+equal to it and below ``1.0.0``. RubyGems stores versions in that rewritten form, so a
+published gem's version never holds a ``-``, but SBOMs and advisories written by other tools
+can. (osv-scalibr's Go port skips the rewrite and keeps ``-rc`` as a string segment, which
+puts ``1.0.0-rc1`` below ``1.0.0.pre.rc1``; its ordering vectors hold no ``-``.)
+
 Segments are split at dots and at every switch between digits and non-digits; the leading
 numeric segments form the release and the rest (from the first non-numeric segment on) the
 pre-release part, and trailing zeros are dropped from each. Segments compare pairwise with the
@@ -50,7 +57,7 @@ def segments(version: str) -> list[str]:
     """The canonical segments of a version, release then pre-release, trailing zeros dropped."""
     numbers: list[str] = []
     rest: list[str] = []
-    for part in _canonical(version.strip()).split("."):
+    for part in _canonical(version.strip().replace("-", ".pre.")).split("."):
         if rest or not is_ascii_number(part):
             rest.append(part)
         else:
