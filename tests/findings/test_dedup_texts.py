@@ -201,3 +201,53 @@ def test_the_words_of_the_package_names_are_no_evidence_of_two_bugs() -> None:
     # the unshared "goharbor" of the package path is not held against the pair
     assert scored[0] > similarity(a, b, specificity_penalty=2.0) + 0.2
     assert scored[0] >= 0.5
+
+
+DIAG = {
+    "title": "Out of bounds read in MatrixDiagV",
+    "description": "MatrixDiagV reads out of bounds when diag_index is negative.",
+    "package": {"purl": "pkg:pypi/tensorflow"},
+}
+BOTH = {
+    "title": "Out of bounds read in MatrixDiagV and MatrixSetDiagV",
+    "description": "MatrixDiagV and MatrixSetDiagV read out of bounds when diag_index or "
+    "padding_value is negative.",
+    "package": {"purl": "pkg:pypi/tensorflow"},
+}
+SET_DIAG = {
+    "title": "Out of bounds read in MatrixSetDiagV",
+    "description": "MatrixSetDiagV reads out of bounds when padding_value is negative.",
+    "package": {"purl": "pkg:pypi/tensorflow"},
+}
+
+
+def _kernel_model() -> TextModel:
+    filler = [f"common words about an advisory number {i}" for i in range(600)]
+    return TextModel.from_texts(
+        [*filler, *(f"{f['title']} {f['description']}" for f in (DIAG, BOTH, SET_DIAG))]
+    )
+
+
+def test_a_vulnerability_does_not_drift_to_a_bug_its_first_report_contradicts(
+    sqlite_db: Database,
+) -> None:
+    model = _kernel_model()
+    assert _score(model, DIAG, BOTH) >= 0.2  # the second report joins the first
+    assert _score(model, BOTH, SET_DIAG) >= 0.2  # the third restates the second...
+    assert _score(model, DIAG, SET_DIAG) < -0.5  # ...but names other things than the first
+    lab = principal(sqlite_db, "Lab")
+    settings = DedupSettings(member_score=0.2)
+    report = send(sqlite_db, lab, native(DIAG, BOTH, SET_DIAG), text_model=model, dedup=settings)
+    assert [o.method for o in report.accepted] == ["new", "near", "new"]
+
+    vectors = model.vectors(profile(SET_DIAG["title"], SET_DIAG["description"]))
+    affected = [{"package": {"ecosystem": "PyPI", "name": "tensorflow"}}]
+    probe = Probe.of(vectors, [], affected, None, None)
+    first = profile(DIAG["title"], DIAG["description"])
+    joined = with_member(first, profile(BOTH["title"], BOTH["description"]))
+    rules = NearRules(threshold=0.2, cwe_penalty=0.15)
+    assert score_candidate(model, probe, Candidate("v", joined, affected=affected), rules) is None
+    lenient = NearRules(threshold=0.2, cwe_penalty=0.15, first_text_veto=-9.0)
+    scored = score_candidate(model, probe, Candidate("v", joined, affected=affected), lenient)
+    assert scored is not None
+    assert scored[0] >= 0.2

@@ -299,6 +299,10 @@ class NearRules:
     fixed_agree_bonus: float = 0.1
     fixed_disagree_penalty: float = 0.3
     max_line_distance: int = 2
+    first_text_veto: float = -0.5
+    """A vulnerability with member texts (:func:`text.with_member`) is no candidate when the
+    text score against its first finding's text is below this, whatever the member texts
+    score: a vulnerability must not drift, one restatement at a time, to another bug."""
 
 
 @dataclass(slots=True)
@@ -393,6 +397,15 @@ def score_candidate(
         specificity_penalty=rules.specificity_penalty,
         ignore=probe.package_terms | candidate.package_terms,
     )
+    if score >= rules.threshold and candidate.text.get("m"):
+        own = similarity(
+            probe.vectors,
+            candidate.vectors[: 1 + len(candidate.text.get("b") or ())],
+            specificity_penalty=rules.specificity_penalty,
+            ignore=probe.package_terms | candidate.package_terms,
+        )
+        if own < rules.first_text_veto:
+            return None  # it restates a later report, yet contradicts the first one
     reasons = [f"text {score:.3f}"]
     my_cwes, their_cwes = set(probe.cwes), set(candidate.cwes)
     if my_cwes and their_cwes and not my_cwes & their_cwes:
