@@ -19,7 +19,10 @@ class ScanFormat(StrEnum):
 def scan(
     files: Annotated[
         list[Path],
-        typer.Argument(help="SBOMs (CycloneDX, SPDX) or lockfiles to scan.", show_default=False),
+        typer.Argument(
+            help="SBOMs (CycloneDX, SPDX) or lockfiles to scan, or folders holding them.",
+            show_default=False,
+        ),
     ],
     output_format: Annotated[
         ScanFormat, typer.Option("--format", "-f", help="Report format.")
@@ -30,9 +33,18 @@ def scan(
     include_dev: Annotated[
         bool, typer.Option("--include-dev/--no-dev", help="Scan development-only dependencies.")
     ] = True,
+    recursive: Annotated[
+        bool,
+        typer.Option(
+            "--recursive",
+            "-r",
+            help="In folders, also scan sub-folders (not hidden ones, node_modules or vendor).",
+        ),
+    ] = False,
 ) -> None:
     """Scan inventories against the knowledge base.
 
+    A folder stands for the SBOMs and lockfiles in it, recognised by their file names.
     Exit status: 0 nothing vulnerable, 1 something is vulnerable, 2 bad input.
     """
     from clearinghouse.advisories.matching import Matcher
@@ -45,7 +57,7 @@ def scan(
     components = []
     origins: list[str | None] = []
     sources: list[ScannedSource] = []
-    for path in files:
+    for path in _expand_folders(files, recursive):
         inventory = read_inventory_file(path, settings.max_input_bytes)
         chosen = [c for c in inventory.components if include_dev or not c.dev]
         components.extend(chosen)
@@ -61,6 +73,23 @@ def scan(
     document = scan_document(results, sources)
     _emit(document, output_format, output)
     raise typer.Exit(1 if document["summary"]["vulnerable_components"] else 0)
+
+
+def _expand_folders(paths: list[Path], recursive: bool) -> list[Path]:
+    from clearinghouse.formats.errors import InputError
+    from clearinghouse.inventories.files import inventory_files_in
+
+    expanded: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            expanded.append(path)
+            continue
+        found = inventory_files_in(path, recursive=recursive)
+        if not found:
+            hint = "" if recursive else " (--recursive looks in its sub-folders too)"
+            raise InputError(str(path), f"holds no SBOM or lockfile Clearinghouse knows{hint}")
+        expanded.extend(found)
+    return expanded
 
 
 def _emit(document: dict[str, Any], output_format: ScanFormat, output: Path | None) -> None:

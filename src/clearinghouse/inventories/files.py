@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from fnmatch import fnmatch
 from pathlib import Path
 
 from clearinghouse.formats.errors import InputError
-from clearinghouse.formats.inventory import Inventory, ParseContext, parse_inventory
+from clearinghouse.formats.inventory import (
+    Inventory,
+    ParseContext,
+    inventory_formats,
+    parse_inventory,
+)
 from clearinghouse.formats.safety import check_size
 
 
@@ -46,3 +52,45 @@ def read_inventory_file(path: Path, max_bytes: int) -> Inventory:
     return parse_inventory(
         data, ParseContext(source=str(path), read_sibling=read_sibling, max_bytes=max_bytes)
     )
+
+
+_SKIPPED_DIRECTORIES = frozenset(
+    {"node_modules", "vendor", "bower_components", "__pycache__", "site-packages", "target"}
+)
+"""Folders of installed or built dependencies: their lockfiles describe other projects."""
+
+
+def _names_an_inventory(name: str) -> bool:
+    base = name.lower()
+    return any(
+        fnmatch(base, pattern.lower()) for fmt in inventory_formats() for pattern in fmt.filenames
+    )
+
+
+def inventory_files_in(directory: Path, recursive: bool = False) -> list[Path]:
+    """The SBOMs and lockfiles a folder holds, by their file names, sorted.
+
+    With ``recursive``, sub-folders too, except hidden ones (``.git``, ``.venv``) and folders
+    of installed dependencies (``node_modules``, ``vendor``...). Links are not followed.
+    """
+    found: list[Path] = []
+    pending = [directory]
+    while pending:
+        folder = pending.pop()
+        try:
+            entries = sorted(folder.iterdir())
+        except OSError as exc:
+            raise InputError(str(folder), f"cannot be read: {exc.strerror or exc}") from None
+        for entry in entries:
+            if entry.is_symlink():
+                continue
+            if entry.is_dir():
+                if (
+                    recursive
+                    and not entry.name.startswith(".")
+                    and (entry.name not in _SKIPPED_DIRECTORIES)
+                ):
+                    pending.append(entry)
+            elif entry.is_file() and _names_an_inventory(entry.name):
+                found.append(entry)
+    return sorted(found)
