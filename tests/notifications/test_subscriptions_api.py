@@ -237,3 +237,33 @@ def test_deliveries_are_listed_per_organization_and_filtered(api: TestClient, db
     ):
         method = api.post if path.endswith("retry") else api.get
         assert method(path, headers=hospital.headers).status_code == 404
+
+
+def test_a_201_means_committed_a_failed_commit_is_an_error(db: Database, tmp_path: Path) -> None:
+    """The request's transaction commits before the response leaves: a client told 201 can use
+    what it made at once (from any server), and a commit that fails is never a false 201."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    admin = add_caller(db, "Rural Hospital")
+    app = create_app(notification_settings(tmp_path, db), db=db)
+
+    armed = False
+
+    def refuse(session: Session) -> None:
+        if armed:
+            raise RuntimeError("the database refused the commit")
+
+    event.listen(Session, "before_commit", refuse)
+    try:
+        with TestClient(app, raise_server_exceptions=False) as api:
+            armed = True
+            answer = api.post(
+                "/api/v1/webhooks", json={"url": HOOK, "secret": SECRET}, headers=admin.headers
+            )
+            armed = False
+    finally:
+        event.remove(Session, "before_commit", refuse)
+    assert answer.status_code == 500
+    with db.session() as session:
+        assert session.scalars(select(Subscription)).all() == []

@@ -33,7 +33,9 @@ def get_session(db: Annotated[Database, Depends(get_db)]) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+"""Committed before the response is sent (``scope="function"``): a client told 201 can read
+what it made at once, from any server, and a failed commit is an error, never a false 201."""
 
 
 def get_principal(
