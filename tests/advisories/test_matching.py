@@ -51,10 +51,10 @@ EXPECTED = {
 }
 
 
-def _import(db: Database, tmp_path: Path) -> None:
+def _import(db: Database, tmp_path: Path, records: list[Any] = RECORDS) -> None:
     directory = tmp_path / "osv"
     directory.mkdir()
-    for record in RECORDS:
+    for record in records:
         (directory / f"{record['id']}.json").write_text(json.dumps(record))
     AdvisoryImporter(db).import_source(JsonFiles(directory, "PyPI"))
 
@@ -106,11 +106,7 @@ PRERELEASE_RECORDS[-1]["affected"][0]["ranges"][0]["events"] = [{"introduced": "
 
 def test_a_final_release_gets_a_final_release_to_upgrade_to(db: Database, tmp_path: Path) -> None:
     """pip skips pre-releases unless asked: so does the upgrade target, where it can."""
-    directory = tmp_path / "osv"
-    directory.mkdir()
-    for record in PRERELEASE_RECORDS:
-        (directory / f"{record['id']}.json").write_text(json.dumps(record))
-    AdvisoryImporter(db).import_source(JsonFiles(directory, "PyPI"))
+    _import(db, tmp_path, PRERELEASE_RECORDS)
     expected = {
         "2.0": "3.0",  # 3.0rc1 announces 3.0, which no advisory affects
         "4.0": "4.2",  # 4.1 (announced by 4.1b2) is inside PYSEC-12; 4.2 (by 4.2rc1) is clean
