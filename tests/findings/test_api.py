@@ -118,7 +118,7 @@ def test_sarif_and_csaf_go_through_http(client: TestClient, db: Database) -> Non
 
 
 def _publishable(client: TestClient, lab: Caller, desk: Caller) -> str:
-    body = _post(client, lab, {"findings": [FINDING]}).json()
+    body = _post(client, lab, {"findings": [FINDING]}, tlp="CLEAR").json()
     vulnerability = body["findings"][0]["vulnerability_id"]
     for state in ("triaged", "validated"):
         moved = client.post(

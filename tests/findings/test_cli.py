@@ -81,3 +81,67 @@ def test_submit_queue_and_move(data_dir: Path) -> None:
     )
     assert bad.exit_code == 2
     assert "can move to" in bad.output
+
+
+def test_markings_on_the_command_line(data_dir: Path) -> None:
+    _ok("org", "create", "Lab", "--kind", "ai-developer")
+    _ok("org", "create", "Other", "--kind", "ai-developer")
+    _ok("org", "create", "Desk", "--kind", "coordinator")
+    report = data_dir / "report.json"
+    report.write_text(json.dumps({"findings": [{"title": "Overflow", "aliases": ["CVE-2099-7"]}]}))
+
+    unknown = runner.invoke(app, ["findings", "submit", str(report), "--org", "Lab", "--tlp", "X"])
+    assert unknown.exit_code == 2
+    assert "'X' is not a TLP 2.0 label" in unknown.output
+
+    csaf = shared_path("csaf", "real", "redhat", "rhsa-2015_0008.json")
+    [from_csaf] = json.loads(_ok("findings", "submit", str(csaf), "--org", "Lab", "-f", "json"))
+    assert from_csaf["findings"][0]["tlp"] == "CLEAR"  # the document says WHITE
+    [explicit] = json.loads(
+        _ok("findings", "submit", str(report), "--org", "Lab", "--tlp", "RED", "-f", "json")
+    )
+    finding = explicit["findings"][0]
+    assert finding["tlp"] == "RED"
+    vulnerability = finding["vulnerability_id"]
+
+    for state in ("triaged", "validated"):
+        _ok("findings", "move", vulnerability, "--to", state, "--evidence", "ok", "--org", "Desk")
+    refused = runner.invoke(
+        app,
+        [
+            "findings",
+            "move",
+            vulnerability,
+            "--to",
+            "published",
+            "--evidence",
+            "x",
+            "--org",
+            "Desk",
+        ],
+    )
+    assert refused.exit_code == 2
+    assert "TLP:RED" in refused.output
+    assert f"{finding['id']} (RED)" in refused.output
+
+    stranger = runner.invoke(
+        app,
+        ["findings", "mark", str(finding["id"]), "CLEAR", "--evidence", "x", "--org", "Other"],
+    )
+    assert stranger.exit_code == 2
+    assert f"no finding {finding['id']}" in stranger.output
+    marked = json.loads(
+        _ok(
+            "findings", "mark", str(finding["id"]), "clear", "--evidence", "submitter agreed",
+            "--org", "Desk", "-f", "json",
+        )
+    )  # fmt: skip
+    assert (marked["previous_tlp"], marked["tlp"], marked["vulnerability_tlp"]) == (
+        "RED",
+        "CLEAR",
+        "CLEAR",
+    )
+    _ok("findings", "move", vulnerability, "--to", "published", "--evidence", "x", "--org", "Desk")
+    assert "audit log intact" in _ok("audit", "verify")
+    events = json.loads(_ok("audit", "list", "--action", "finding.tlp", "-f", "json"))
+    assert len(events) == 1

@@ -92,3 +92,43 @@ def test_the_desk_does_not_exist_for_reporters_and_operators(web: TestClient, de
         for path in ("/triage", f"/triage/{vulnerability_id}"):
             answer = web.get(path)
             assert answer.status_code == 404, (user, path)
+
+
+def test_markings_are_shown_as_text_and_re_marking_is_audited(web: TestClient, demo: Demo) -> None:
+    from clearinghouse.audit.models import AuditEvent
+    from clearinghouse.findings.models import Finding
+
+    sign_in(web, "carol")
+    vulnerability_id = _new_vulnerability(demo.db)
+    assert "TLP:AMBER" in _text(web.get("/triage").text)
+    page = f"/triage/{vulnerability_id}"
+    shown = web.get(page)
+    assert re.search(r'<span class="badge tlp tlp-amber"[^>]*>TLP:AMBER</span>', shown.text)
+    with demo.db.session() as session:
+        finding_id = session.scalars(
+            select(Finding.id).where(Finding.vulnerability_id == vulnerability_id)
+        ).first()
+    assert finding_id is not None
+    refused = post_form(web, page, f"{page}/tlp", {"finding": str(finding_id), "tlp": "PINK"})
+    assert refused.status_code == 400
+    assert "&#39;PINK&#39; is not a TLP 2.0 label" in refused.text
+    remarked = post_form(
+        web,
+        page,
+        f"{page}/tlp",
+        {"finding": str(finding_id), "tlp": "CLEAR", "evidence": "Reporter agreed by mail."},
+    )
+    assert remarked.status_code == 303
+    after = _text(web.get(page).text)
+    assert f"Finding {finding_id} is TLP:CLEAR" in after
+    with demo.db.session() as session:
+        vulnerability = session.get(Vulnerability, vulnerability_id)
+        assert vulnerability is not None
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "finding.tlp")).one()
+        assert (event.before["tlp"], event.after["tlp"]) == ("AMBER", "CLEAR")
+        assert event.actor == "user:carol"
+        markings = session.scalars(
+            select(Finding.tlp).where(Finding.vulnerability_id == vulnerability_id)
+        ).all()
+        assert vulnerability.tlp == ("CLEAR" if set(markings) == {"CLEAR"} else "AMBER")
+    assert f"{vulnerability_id} is TLP:{vulnerability.tlp}" in after

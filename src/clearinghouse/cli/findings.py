@@ -57,6 +57,14 @@ def submit_command(
     atomic: Annotated[
         bool, typer.Option(help="Store nothing from a file with a bad finding.")
     ] = False,
+    tlp: Annotated[
+        str | None,
+        typer.Option(
+            "--tlp",
+            help="TLP 2.0 marking of every finding: CLEAR, GREEN, AMBER, AMBER+STRICT, RED "
+            "(default: the report's own, else AMBER).",
+        ),
+    ] = None,
     output: FormatOption = OutputFormat.table,
 ) -> None:
     """Submit finding reports; each file is one submission (one transaction)."""
@@ -64,8 +72,15 @@ def submit_command(
     from clearinghouse.findings.intake import BatchRejected, DedupSettings, submit
     from clearinghouse.formats.errors import InputError
     from clearinghouse.formats.safety import check_size
+    from clearinghouse.formats.tlp import parse_tlp
     from clearinghouse.settings import get_settings
 
+    if tlp is not None:
+        try:
+            tlp = parse_tlp(tlp).value
+        except ValueError as exc:
+            print_error(f"--tlp: {exc}")
+            raise typer.Exit(2) from None
     settings = get_settings()
     db = _open()
     results: list[dict[str, Any]] = []
@@ -88,6 +103,7 @@ def submit_command(
                         settings.dedup_known_threshold,
                         settings.dedup_cwe_penalty,
                     ),
+                    tlp=tlp,
                 )
             results.append(
                 {"file": str(path), **report.as_dict(details=output is OutputFormat.json)}
@@ -242,3 +258,45 @@ def move_command(
             else f"no vulnerability {vulnerability} for you"
         )
         raise typer.Exit(2) from None
+
+
+@app.command("mark")
+def mark_command(
+    finding: Annotated[int, typer.Argument(help="Finding id.")],
+    tlp: Annotated[str, typer.Argument(help="CLEAR, GREEN, AMBER, AMBER+STRICT or RED.")],
+    evidence: Annotated[str, typer.Option(help="Why, and who agreed (kept in the audit log).")],
+    org: OrgOption,
+    output: FormatOption = OutputFormat.table,
+) -> None:
+    """Re-mark a finding's TLP (a coordinator: any finding; a submitter: its own)."""
+    from clearinghouse.cli._database import open_or_exit as _open
+    from clearinghouse.findings.workflow import NotAllowed, NotVisible, TriageError, remark
+    from clearinghouse.formats.tlp import parse_tlp
+
+    try:
+        marking = parse_tlp(tlp)
+    except ValueError as exc:
+        print_error(str(exc))
+        raise typer.Exit(2) from None
+    db = _open()
+    try:
+        with db.session() as session:
+            result = remark(session, _principal(session, org), finding, marking, evidence=evidence)
+            data = {
+                "id": result.finding.id,
+                "tlp": result.finding.tlp,
+                "previous_tlp": result.before,
+                "changed": result.changed,
+                "vulnerability_id": result.finding.vulnerability_id,
+                "vulnerability_tlp": result.vulnerability_tlp,
+            }
+    except (NotVisible, NotAllowed, TriageError) as exc:
+        print_error(f"no finding {finding} for you" if isinstance(exc, NotVisible) else str(exc))
+        raise typer.Exit(2) from None
+    if output is OutputFormat.json:
+        print_json(data)
+    else:
+        out_console.print(
+            f"finding {data['id']}: TLP:{data['previous_tlp']} -> TLP:{data['tlp']}; "
+            f"{data['vulnerability_id']} is TLP:{data['vulnerability_tlp']}"
+        )

@@ -34,6 +34,7 @@ from clearinghouse.findings.dedup import (
     location_key,
     package_keys,
 )
+from clearinghouse.findings.marking import refresh_markings
 from clearinghouse.findings.models import (
     Finding,
     FindingAttachment,
@@ -50,6 +51,7 @@ from clearinghouse.findings.textmodel import text_model_for
 from clearinghouse.findings.validation import intake_checks
 from clearinghouse.formats.errors import InputError
 from clearinghouse.formats.native_finding import RejectedFinding, ReportedFinding
+from clearinghouse.formats.tlp import DEFAULT_TLP, parse_tlp
 from clearinghouse.participants.service import Principal
 from clearinghouse.store import utcnow
 
@@ -98,6 +100,7 @@ class FindingOutcome:
     score: float
     reason: str
     checks: list[dict[str, Any]]
+    tlp: str = DEFAULT_TLP.value
 
 
 @dataclass
@@ -128,6 +131,7 @@ class IntakeReport:
                     "vulnerability_id": o.vulnerability_id,
                     "dedup": {"method": o.method, "score": o.score, "reason": o.reason},
                     "checks": o.checks,
+                    "tlp": o.tlp,
                 }
                 for o in self.accepted
             ]
@@ -604,6 +608,7 @@ def _finding_row(
         "dedup_score": score,
         "dedup_reason": reason,
         "raw": orjson.dumps(finding.raw, default=str).decode(),
+        "tlp": finding.tlp or DEFAULT_TLP.value,
         "created_at": now,
     }
 
@@ -650,13 +655,19 @@ def submit(
     max_attachment_bytes: int = 1024 * 1024,
     dedup: DedupSettings | None = None,
     text_model: TextModel | None = None,
+    tlp: str | None = None,
 ) -> IntakeReport:
     """Parse, check, deduplicate and store one report for ``principal``'s organization.
 
-    Raises InputError for a report that cannot be read at all (and :class:`BatchRejected`
+    Each finding's TLP marking is ``tlp`` when given, else the one the report states, else
+    AMBER. Raises InputError for a report that cannot be read at all (and :class:`BatchRejected`
     when ``atomic`` and any finding is malformed); the caller's transaction then holds nothing.
     """
     started = time.perf_counter()
+    try:
+        marking = parse_tlp(tlp).value if tlp is not None else None
+    except ValueError as exc:
+        raise InputError("tlp", str(exc)) from None
     report_format, parsed = read_findings(
         source,
         data,
@@ -670,6 +681,7 @@ def submit(
         if isinstance(item, RejectedFinding):
             report.rejected.append(item)
         else:
+            item.tlp = marking or item.tlp
             accepted.append(item)
     if atomic and report.rejected:
         raise BatchRejected(source, report.rejected)
@@ -827,11 +839,21 @@ def _store(
             reason=reason,
         )
         report.merged_vulnerabilities.append((source_id, target_id))
+    refresh_markings(session, {v.id for v in batch.vulns.values() if v.added_findings})
     if transitions:
         session.execute(insert(Transition), transitions)
     report.new_vulnerabilities = len(new_rows)
     report.accepted = [
-        FindingOutcome(features.finding.index, finding_id, vuln.id, method, score, reason, checks)
+        FindingOutcome(
+            features.finding.index,
+            finding_id,
+            vuln.id,
+            method,
+            score,
+            reason,
+            checks,
+            features.finding.tlp or DEFAULT_TLP.value,
+        )
         for finding_id, (features, vuln, method, score, reason, checks) in zip(
             ids, decisions, strict=True
         )

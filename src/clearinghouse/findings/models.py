@@ -85,6 +85,9 @@ class Vulnerability(Base):
     published_advisory_id: Mapped[str | None] = mapped_column(String(255))
     duplicate_of: Mapped[str | None] = mapped_column(String(64))
     finding_count: Mapped[int] = mapped_column(Integer, default=0)
+    tlp: Mapped[str] = mapped_column(String(16), default="AMBER", server_default="AMBER")
+    """TLP 2.0 marking: the most restrictive of its findings' (``findings.marking``); only a
+    CLEAR vulnerability may be published."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -141,6 +144,8 @@ class Finding(Base):
     dedup_reason: Mapped[str] = mapped_column(Text, default="")
     raw: Mapped[str] = mapped_column(Text)
     """The finding exactly as submitted (compact JSON; an attachment replaced by its hash)."""
+    tlp: Mapped[str] = mapped_column(String(16), default="AMBER", server_default="AMBER")
+    """TLP 2.0 marking: given with the submission, else the report's own, else AMBER."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

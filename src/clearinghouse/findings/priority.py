@@ -180,6 +180,7 @@ def factors_for(
                 "id": vuln.id,
                 "title": vuln.title,
                 "state": vuln.state,
+                "tlp": vuln.tlp,
                 "package": {"ecosystem": vuln.ecosystem, "name": vuln.package_name}
                 if vuln.package_name
                 else None,

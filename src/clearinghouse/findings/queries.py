@@ -86,6 +86,7 @@ def finding_view(
         "checks": finding.checks,
         "vulnerability_id": finding.vulnerability_id,
         "state": vulnerability.state if vulnerability else None,
+        "tlp": finding.tlp,
         "created_at": format_timestamp(finding.created_at),
     }
     if is_triager(principal):

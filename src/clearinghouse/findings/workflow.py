@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from clearinghouse.advisories.sources import RawRecord
 from clearinghouse.audit import Actor, record_event
+from clearinghouse.findings.marking import refresh_markings, withheld_findings
 from clearinghouse.findings.models import (
     Finding,
     FindingKey,
@@ -29,16 +30,19 @@ from clearinghouse.findings.models import (
 )
 from clearinghouse.findings.text import profile, with_member
 from clearinghouse.findings.validation import TRANSITIONS
+from clearinghouse.formats.tlp import Tlp, most_restrictive
 from clearinghouse.participants.models import Role
 from clearinghouse.participants.service import Principal
 from clearinghouse.store import utcnow
 
 __all__ = [
+    "NotAllowed",
     "NotVisible",
     "TriageError",
     "merge_into",
     "move",
     "osv_record",
+    "remark",
     "require_triager",
     "split",
 ]
@@ -50,6 +54,10 @@ class TriageError(ValueError):
 
 class NotVisible(LookupError):
     """The vulnerability or finding does not exist or is not the caller's to see."""
+
+
+class NotAllowed(PermissionError):
+    """The caller sees it but its role may not change it (HTTP 403)."""
 
 
 def require_triager(principal: Principal) -> None:
@@ -64,6 +72,7 @@ def _snapshot(vuln: Vulnerability) -> dict[str, Any]:
         "known_advisory_id": vuln.known_advisory_id,
         "published_advisory_id": vuln.published_advisory_id,
         "finding_count": vuln.finding_count,
+        "tlp": vuln.tlp,
     }
 
 
@@ -151,6 +160,7 @@ def merge_into(
     target.updated_at = now
     source.finding_count = 0
     source.duplicate_of = target.id
+    refresh_markings(session, [target.id])
     _transition(
         session,
         actor,
@@ -296,6 +306,7 @@ def split(
     vuln.finding_count -= len(findings)
     vuln.terms = _without_texts(session, vuln.id, dict(vuln.terms or {}), findings)
     vuln.updated_at = now
+    refresh_markings(session, [vuln.id, fresh.id])
     session.add(
         Transition(
             vulnerability_id=fresh.id,
@@ -395,6 +406,79 @@ def move(
     return MoveResult(vuln, published)
 
 
+def _require_clear(session: Session, vuln: Vulnerability) -> None:
+    """Publishing serves the OSV record to anyone: only a CLEAR vulnerability may go."""
+    withheld = withheld_findings(session, vuln.id)
+    if not withheld:
+        return
+    marking = most_restrictive(tlp for _, tlp in withheld) or Tlp.red
+    held = ", ".join(f"{finding_id} ({tlp})" for finding_id, tlp in withheld[:20])
+    more = f" and {len(withheld) - 20} more" if len(withheld) > 20 else ""
+    raise TriageError(
+        f"{vuln.id} is TLP:{marking.value}: only a TLP:CLEAR vulnerability can be published "
+        f"(its OSV record is public). Findings not CLEAR: {held}{more}; re-mark them "
+        "(POST /api/v1/findings/{id}/tlp) once their submitters agree"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RemarkResult:
+    finding: Finding
+    before: str
+    vulnerability_tlp: str
+    changed: bool
+
+
+def remark(
+    session: Session, principal: Principal, finding_id: int, tlp: Tlp, *, evidence: str
+) -> RemarkResult:
+    """Change a finding's TLP marking (and so its vulnerability's), audited with before/after.
+
+    Analysts of a coordinator organization may re-mark any finding (say with what agreement
+    in ``evidence``); a submitter's members may lower or raise their own organization's
+    findings. Anyone else gets :class:`NotVisible`; a read-only token of the submitter gets
+    :class:`NotAllowed`.
+    """
+    from clearinghouse.findings.queries import get_finding, is_triager
+
+    finding = get_finding(session, principal, finding_id)
+    if not is_triager(principal) and not principal.role.allows(Role.member):
+        raise NotAllowed("re-marking a finding needs the member role or higher")
+    if not evidence.strip():
+        raise TriageError("a re-marking needs evidence (who agreed to it, and when)")
+    vuln = session.get(Vulnerability, finding.vulnerability_id, with_for_update=True)
+    if vuln is None:
+        raise NotVisible(finding.vulnerability_id)
+    before, vulnerability_before = finding.tlp, vuln.tlp
+    if before == tlp.value:
+        return RemarkResult(finding, before, vuln.tlp, changed=False)
+    finding.tlp = tlp.value
+    session.flush()
+    refresh_markings(session, [vuln.id])
+    vuln.updated_at = utcnow()
+    record_event(
+        session,
+        principal.audit_actor,
+        "finding.tlp",
+        "finding",
+        finding.id,
+        before={
+            "tlp": before,
+            "vulnerability_id": vuln.id,
+            "vulnerability_tlp": vulnerability_before,
+        },
+        after={
+            "tlp": finding.tlp,
+            "vulnerability_id": vuln.id,
+            "vulnerability_tlp": vuln.tlp,
+            "evidence": evidence,
+        },
+        organization_id=finding.organization_id,
+        restricted=True,
+    )
+    return RemarkResult(finding, before, vuln.tlp, changed=True)
+
+
 def _advisory_exists(session: Session, advisory_id: str) -> bool:
     from clearinghouse.advisories.models import Advisory
 
@@ -464,11 +548,13 @@ def _published_affected(entry: dict[str, Any]) -> dict[str, Any]:
 
 def publish(session: Session, actor: Actor, vuln: Vulnerability) -> str:
     """Create the OSV record through the advisory importer (so exposures update), in the
-    caller's transaction; returns the advisory id."""
+    caller's transaction; returns the advisory id. Refused unless the vulnerability is
+    TLP:CLEAR (every finding CLEAR)."""
     from clearinghouse.advisories.importer import AdvisoryImporter
     from clearinghouse.exposures.service import queue_advisory_changes
     from clearinghouse.store import Database
 
+    _require_clear(session, vuln)
     now = utcnow()
     record = osv_record(session, vuln, now)
     # import_into works in the caller's session: the importer's own database is not used

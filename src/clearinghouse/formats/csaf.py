@@ -7,7 +7,9 @@ text, CWE, CVSS vectors from ``scores``, and affected packages from ``product_st
 products resolved through the product tree (branches, full product names and relationships)
 to their ``product_identification_helper.purl``. ``known_affected``/``first_affected``/
 ``last_affected`` products give affected versions; ``fixed``/``first_fixed`` products give
-``fixed`` events (OSV ranges ``introduced 0 -> fixed``).
+``fixed`` events (OSV ranges ``introduced 0 -> fixed``). The document's TLP marking
+(``document.distribution.tlp.label``; CSAF 2.0's ``WHITE`` is TLP 2.0's ``CLEAR``) goes with
+every finding.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from clearinghouse.formats.native_finding import (
     normalise_cwe,
 )
 from clearinghouse.formats.safety import loads_json
+from clearinghouse.formats.tlp import parse_tlp
 
 __all__ = ["CSAF_SCHEMA_FILES", "csaf_schema_errors", "looks_like_csaf", "parse_csaf"]
 
@@ -194,8 +197,23 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def _marking(source: str, head: Mapping[str, Any]) -> str | None:
+    """``document.distribution.tlp.label`` as a TLP 2.0 label (WHITE is CLEAR)."""
+    label = _mapping(_mapping(head.get("distribution")).get("tlp")).get("label")
+    if label is None:
+        return None
+    try:
+        return parse_tlp(label).value
+    except ValueError as exc:
+        raise InputError(source, f"document.distribution.tlp.label: {exc}") from None
+
+
 def _finding(
-    index: int, vulnerability: Any, tree: _ProductTree, head: Mapping[str, Any]
+    index: int,
+    vulnerability: Any,
+    tree: _ProductTree,
+    head: Mapping[str, Any],
+    tlp: str | None = None,
 ) -> ReportedFinding | RejectedFinding:
     if not isinstance(vulnerability, Mapping):
         return RejectedFinding(index, f"vulnerabilities[{index}] is not an object")
@@ -233,6 +251,7 @@ def _finding(
         tool_name=str(publisher.get("name")) if publisher.get("name") else None,
         references=tuple(references),
         raw=dict(vulnerability),
+        tlp=tlp,
     )
 
 
@@ -257,6 +276,7 @@ def parse_csaf(
             "are accepted per request",
             status=413,
         )
+    tlp = _marking(source, document["document"])
     tree = _ProductTree(document.get("product_tree"))
     for index, vulnerability in enumerate(vulnerabilities):
-        yield _finding(index, vulnerability, tree, document["document"])
+        yield _finding(index, vulnerability, tree, document["document"], tlp)

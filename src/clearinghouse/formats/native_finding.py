@@ -13,7 +13,8 @@ finding names its package by purl (``"package": {"purl": "pkg:pypi/django"}``) o
 ecosystem and name, its affected versions as a list and/or OSV-style ranges
 (``{"introduced": "1.0", "fixed": "1.2"}``), CWE ids, CVSS vectors, aliases, references, the
 reporter's exploitation claim (``none``/``poc``/``active``), whether an AI model found it and
-which, and optionally a proof-of-concept attachment (base64, size-limited). The attachment is
+which, its TLP 2.0 marking (``"tlp": "AMBER"``, per finding or for the whole report), and
+optionally a proof-of-concept attachment (base64, size-limited). The attachment is
 kept only as bytes plus its SHA-256: nothing here or downstream ever executes it.
 
 A finding that breaks these rules is returned as :class:`RejectedFinding` (its index and the
@@ -32,6 +33,7 @@ from typing import Any
 
 from clearinghouse.formats.errors import InputError
 from clearinghouse.formats.safety import decode_text, loads_json
+from clearinghouse.formats.tlp import parse_tlp
 
 __all__ = [
     "DEFAULT_MAX_ATTACHMENT_BYTES",
@@ -107,6 +109,9 @@ class ReportedFinding:
     references: tuple[str, ...] = ()
     attachment: Attachment | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    tlp: str | None = None
+    """The TLP 2.0 marking the report itself states (CSAF ``distribution.tlp.label``, the
+    native ``tlp``), None when it states none; the intake decides the stored marking."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,6 +338,8 @@ def _finding(
         tool_name, tool_version = _tool(item, defaults)
         attachment = _attachment(item.get("proof_of_concept"), max_attachment_bytes)
         affected = _affected(item)
+        marking = item.get("tlp", defaults.get("tlp"))
+        tlp = _tlp(marking) if marking is not None else None
     except _Bad as exc:
         return RejectedFinding(index, str(exc))
     raw = dict(item)
@@ -361,7 +368,15 @@ def _finding(
         references=tuple(references),
         attachment=attachment,
         raw=raw,
+        tlp=tlp,
     )
+
+
+def _tlp(value: Any) -> str:
+    try:
+        return parse_tlp(value).value
+    except ValueError as exc:
+        raise _Bad(str(exc)) from None
 
 
 def _strings_or_ints(value: Any) -> list[Any]:
@@ -422,7 +437,12 @@ def parse_native(
             f"holds {len(findings)} findings; at most {max_findings} are accepted per request",
             status=413,
         )
-    defaults = {k: document[k] for k in ("tool", "ai") if k in document}
+    defaults = {k: document[k] for k in ("tool", "ai", "tlp") if k in document}
+    if "tlp" in defaults:
+        try:
+            defaults["tlp"] = parse_tlp(defaults["tlp"]).value
+        except ValueError as exc:
+            raise InputError(source, str(exc)) from None
     for index, item in enumerate(findings):
         yield _finding(index, item, defaults, max_attachment_bytes)
 

@@ -22,8 +22,16 @@ from clearinghouse.findings.queries import (
     vulnerability_view,
 )
 from clearinghouse.findings.readers import ReportFormat
-from clearinghouse.findings.workflow import NotVisible, TriageError, move, split
+from clearinghouse.findings.workflow import (
+    NotAllowed,
+    NotVisible,
+    TriageError,
+    move,
+    remark,
+    split,
+)
 from clearinghouse.formats.errors import InputError, InputTooLarge
+from clearinghouse.formats.tlp import parse_tlp
 from clearinghouse.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["findings"])
@@ -83,10 +91,20 @@ async def submit_findings(
     source: Annotated[
         str, Query(max_length=1024, description="File name, for reports.")
     ] = "upload",
+    tlp: Annotated[
+        str | None,
+        Query(
+            max_length=32,
+            description="TLP 2.0 marking of every finding (CLEAR, GREEN, AMBER, AMBER+STRICT, "
+            "RED); default: the report's own (CSAF distribution.tlp.label, native tlp), "
+            "else AMBER.",
+        ),
+    ] = None,
 ) -> Any:
     """Up to 10,000 findings per request. Each malformed finding is reported with its index
     and reason while the others are stored (``atomic=true``: none are). Findings are never
-    public: only your organization and the clearinghouse's analysts can read them."""
+    public: only your organization and the clearinghouse's analysts can read them, and a
+    vulnerability is published only once every finding of it is TLP:CLEAR."""
     settings: Settings = request.app.state.settings
     data = await _read_body(request, settings.max_input_bytes)
 
@@ -101,6 +119,7 @@ async def submit_findings(
             max_findings=settings.finding_max_batch,
             max_attachment_bytes=settings.finding_max_attachment_bytes,
             dedup=_dedup(settings),
+            tlp=tlp,
         )
         body = report.as_dict()
         if not is_triager(principal):
@@ -168,6 +187,51 @@ def read_proof_of_concept(
             "X-Declared-Media-Type": attachment.media_type,
         },
     )
+
+
+class MarkingIn(BaseModel):
+    tlp: str = Field(
+        min_length=1,
+        max_length=32,
+        description="TLP 2.0 label: CLEAR, GREEN, AMBER, AMBER+STRICT or RED.",
+    )
+    evidence: str = Field(
+        min_length=1,
+        max_length=20_000,
+        description="Why, and who agreed (e.g. 'submitter agreed on 2026-12-01 by mail').",
+    )
+
+
+@router.post(
+    "/findings/{finding_id}/tlp",
+    summary="Re-mark a finding's TLP (analysts; the submitter for its own findings); audited",
+    responses={422: {"description": "not a TLP 2.0 label"}},
+)
+def remark_finding(
+    finding_id: int, body: MarkingIn, principal: PrincipalDep, session: SessionDep
+) -> dict[str, Any]:
+    """The vulnerability's marking follows (the most restrictive of its findings'); it can
+    be published only when it is CLEAR."""
+    try:
+        marking = parse_tlp(body.tlp)
+    except ValueError as exc:
+        raise InputError("tlp", str(exc)) from None
+    try:
+        result = remark(session, principal, finding_id, marking, evidence=body.evidence)
+    except NotVisible:
+        raise not_found("no such finding") from None
+    except NotAllowed as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
+    except TriageError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    return {
+        "id": result.finding.id,
+        "tlp": result.finding.tlp,
+        "previous_tlp": result.before,
+        "changed": result.changed,
+        "vulnerability_id": result.finding.vulnerability_id,
+        "vulnerability_tlp": result.vulnerability_tlp,
+    }
 
 
 def _settings(request: Request) -> Settings:
@@ -250,6 +314,7 @@ def transition(
     return {
         "id": vuln.id,
         "state": vuln.state,
+        "tlp": vuln.tlp,
         "duplicate_of": vuln.duplicate_of,
         "known_advisory_id": vuln.known_advisory_id,
         "published_advisory_id": result.advisory_id,
@@ -270,4 +335,9 @@ def split_vulnerability(
         raise not_found("no such vulnerability") from None
     except TriageError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    return {"id": fresh.id, "state": fresh.state, "findings": fresh.finding_count}
+    return {
+        "id": fresh.id,
+        "state": fresh.state,
+        "tlp": fresh.tlp,
+        "findings": fresh.finding_count,
+    }

@@ -17,7 +17,8 @@ from clearinghouse.findings.models import TriageState
 from clearinghouse.findings.priority import OPEN_STATES, load_weights, triage_queue
 from clearinghouse.findings.queries import get_attachment, is_triager, vulnerability_view
 from clearinghouse.findings.validation import TRANSITIONS
-from clearinghouse.findings.workflow import TriageError, move, split
+from clearinghouse.findings.workflow import TriageError, move, remark, split
+from clearinghouse.formats.tlp import Tlp, parse_tlp
 from clearinghouse.participants.models import Organization
 from clearinghouse.web.deps import (
     FormDep,
@@ -113,6 +114,7 @@ def _vulnerability_page(
         moves=[
             (s, MOVE_TEXT[s]) for s in sorted(TRANSITIONS[current], key=list(TriageState).index)
         ],
+        tlp_labels=[t.value for t in Tlp],
         error=error,
         status=status,
     )
@@ -187,6 +189,43 @@ def split_vulnerability(
     except TriageError as exc:
         return _vulnerability_page(request, viewer, vulnerability_id, error=str(exc), status=409)
     return see_other(f"/triage/{fresh_id}")
+
+
+@router.post("/triage/{vulnerability_id}/tlp")
+def remark_finding(
+    request: Request, vulnerability_id: str, viewer: ViewerDep, form: FormDep
+) -> Response:
+    """Re-mark one of the vulnerability's findings (audited, like every move)."""
+    _require_triager(viewer)
+    finding = field(form, "finding")
+    try:
+        marking = parse_tlp(field(form, "tlp"))
+    except ValueError as exc:
+        return _vulnerability_page(request, viewer, vulnerability_id, error=str(exc), status=400)
+    if not finding.isdigit():
+        return _vulnerability_page(
+            request, viewer, vulnerability_id, error="Choose the finding to re-mark.", status=400
+        )
+    try:
+        with database(request).session() as session:
+            result = remark(
+                session,
+                viewer.principal,
+                int(finding),
+                marking,
+                evidence=field(form, "evidence")[:20_000],
+            )
+            if result.finding.vulnerability_id != vulnerability_id:
+                raise TriageError(f"finding {finding} is not part of {vulnerability_id}")
+            set_flash(
+                session,
+                viewer,
+                f"Finding {finding} is TLP:{result.finding.tlp}; {vulnerability_id} is "
+                f"TLP:{result.vulnerability_tlp}.",
+            )
+    except TriageError as exc:
+        return _vulnerability_page(request, viewer, vulnerability_id, error=str(exc), status=409)
+    return see_other(f"/triage/{vulnerability_id}")
 
 
 @router.get("/triage/findings/{finding_id}/proof-of-concept")
