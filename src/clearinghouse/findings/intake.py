@@ -67,7 +67,12 @@ databases not yet registered with OSV); published records keep the vulnerability
 
 def new_vulnerability_id() -> str:
     """``x_CHS-`` and three random groups of four (the GHSA alphabet: no look-alikes)."""
-    groups = ("".join(secrets.choice(_ID_ALPHABET) for _ in range(4)) for _ in range(3))
+    value = secrets.randbelow(len(_ID_ALPHABET) ** 12)  # one system call, not twelve
+    digits = []
+    for _ in range(12):
+        value, digit = divmod(value, len(_ID_ALPHABET))
+        digits.append(_ID_ALPHABET[digit])
+    groups = ("".join(digits[start : start + 4]) for start in (0, 4, 8))
     return VULNERABILITY_ID_PREFIX + "-".join(groups)
 
 
@@ -199,6 +204,8 @@ class _Features:
     """(exact key, stems) per affected package."""
     file_key: str | None
     text: TextProfile
+    probe: Probe | None = None
+    """Prepared once per batch (the text model does not change during a batch)."""
 
 
 def _features(finding: ReportedFinding, organization_id: int) -> _Features:
@@ -244,6 +251,9 @@ class _Batch:
         self.model = model
         self.settings = settings
         self.vulns: dict[str, _Vuln] = {}
+        """Stored vulnerabilities loaded whole, and those this batch created."""
+        self.links: dict[str, str] = {}
+        """``duplicate_of`` of every stored vulnerability loaded, whole or not."""
         self.key_owner: dict[str, set[str]] = defaultdict(set)
         self.package_index: dict[str, set[str]] = defaultdict(set)
         self.new_keys: set[tuple[str, str]] = set()
@@ -276,10 +286,68 @@ class _Batch:
                 ).where(VulnerabilityPackage.package_key.in_(chunk))
             ):
                 self.package_index[key].add(owner)
-        wanted = {v for owners in self.key_owner.values() for v in owners} | {
-            v for owners in self.package_index.values() for v in owners
-        }
+        self._load_vulnerabilities({v for owners in self.key_owner.values() for v in owners})
+        self._load_candidates({v for owners in self.package_index.values() for v in owners})
+
+    def _load_candidates(self, ids: set[str]) -> None:
+        """Load whole only the package candidates some finding of the batch can match.
+
+        A candidate scores only when it shares one of the finding's rare terms
+        (:func:`~clearinghouse.findings.dedup.score_candidate`), and its scored terms are a
+        subset of its stored term counts: so the terms (and ``duplicate_of`` links) of every
+        package candidate are read first, and the rest of a vulnerability only when, for some
+        finding blocked with it, that test can pass. A candidate left unloaded is skipped by
+        :meth:`_candidates`: for every finding it reaches, it would have scored None.
+        """
+        terms: dict[str, frozenset[str]] = {}
+        pending = ids - self.vulns.keys()
+        asked: set[str] = set()
+        while pending:
+            asked |= pending
+            for chunk in _chunks(sorted(pending)):
+                for vulnerability_id, duplicate_of, text in self.session.execute(
+                    select(Vulnerability.id, Vulnerability.duplicate_of, Vulnerability.terms).where(
+                        Vulnerability.id.in_(chunk)
+                    )
+                ):
+                    text = text or {}
+                    found = set(text.get("w") or ())
+                    for bullet in text.get("b") or ():
+                        found.update(bullet)
+                    terms[vulnerability_id] = frozenset(found)
+                    if duplicate_of:
+                        self.links[vulnerability_id] = duplicate_of
+            pending = (
+                {target for source, target in self.links.items() if source in terms}
+                - asked
+                - self.vulns.keys()
+            )
+        holders: dict[str, set[str]] = defaultdict(set)
+        for vulnerability_id, held in terms.items():
+            for term in held:
+                holders[term].add(vulnerability_id)
+        wanted: set[str] = set()
+        for features in self.features:
+            reached: set[str] = set()
+            for exact, stems in features.packages:
+                for key in (exact, *stems):
+                    reached |= self.package_index.get(key, set())
+            if features.file_key:
+                reached |= self.package_index.get(features.file_key, set())
+            if self.links:
+                reached = {self.resolve(i) for i in reached}
+            key_terms = self._probe(features).key_terms
+            if key_terms:
+                sharing: set[str] = set()
+                for term in key_terms:
+                    sharing |= holders.get(term, set())
+                reached &= sharing
+            wanted |= reached & terms.keys()
         self._load_vulnerabilities(wanted)
+        dropped = {i for i in terms if i not in self.vulns and self.resolve(i) not in self.vulns}
+        if dropped:  # never a candidate: blocking need not reach them again
+            for key, owners in self.package_index.items():
+                self.package_index[key] = {i for i in owners if i not in dropped}
 
     def _load_vulnerabilities(self, ids: set[str]) -> None:
         pending = sorted(ids - set(self.vulns))
@@ -325,9 +393,13 @@ class _Batch:
                     known_advisory_id=row.known_advisory_id,
                     duplicate_of=row.duplicate_of,
                 )
-        for vuln in list(self.vulns.values()):
-            if vuln.duplicate_of and vuln.duplicate_of not in self.vulns:
-                self._load_vulnerabilities({vuln.duplicate_of})
+                if row.duplicate_of:
+                    self.links[row.id] = row.duplicate_of
+        targets = {
+            self.vulns[i].duplicate_of or i for i in pending if i in self.vulns
+        } - self.vulns.keys()
+        if targets:
+            self._load_vulnerabilities(targets)
 
     def _load_knowledge_base(self) -> None:
         from clearinghouse.advisories.models import Advisory, AdvisoryAlias, AffectedPackage
@@ -387,11 +459,13 @@ class _Batch:
 
     # -- deciding ---------------------------------------------------------------------------
     def resolve(self, vulnerability_id: str) -> str:
+        if not self.links and not self.merges:
+            return vulnerability_id  # nothing to follow (the common case)
         seen = set()
         current = self.union.find(vulnerability_id)
-        while current in self.vulns and self.vulns[current].duplicate_of and current not in seen:
+        while current in self.links and current not in seen:
             seen.add(current)
-            current = self.union.find(self.vulns[current].duplicate_of or current)
+            current = self.union.find(self.links[current])
         return current
 
     def _merge(self, ids: set[str], reason: str) -> str:
@@ -458,14 +532,16 @@ class _Batch:
         return candidates
 
     def _probe(self, features: _Features) -> Probe:
-        finding = features.finding
-        return Probe.of(
-            self.model.vectors(features.text),
-            finding.cwes,
-            finding.affected,
-            finding.location,
-            finding.rule_id,
-        )
+        if features.probe is None:
+            finding = features.finding
+            features.probe = Probe.of(
+                self.model.vectors(features.text),
+                finding.cwes,
+                finding.affected,
+                finding.location,
+                finding.rule_id,
+            )
+        return features.probe
 
     def _known(self, features: _Features, probe: Probe) -> tuple[str, float, str] | None:
         finding = features.finding
