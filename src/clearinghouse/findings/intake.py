@@ -15,11 +15,27 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from clearinghouse.audit import record_event
@@ -236,6 +252,36 @@ def _insert_ignore(session: Session, model: Any, rows: list[dict[str, Any]]) -> 
         session.execute(builder(model).on_conflict_do_nothing(), list(chunk))
 
 
+def _one_of(dialect: str, column: Any, values: Iterable[str]) -> ColumnElement[bool]:
+    """``column IN (values)`` with one bound parameter however many values (an array on
+    PostgreSQL, a JSON array on SQLite): one statement, one round trip."""
+    ordered = sorted(values)
+    if dialect == "postgresql":
+        return cast(ColumnElement[bool], column == any_(bindparam(None, ordered, ARRAY(String))))
+    items: Select[Any] = select(literal_column("value")).select_from(
+        func.json_each(bindparam(None, orjson.dumps(ordered).decode(), String))
+    )
+    return cast(ColumnElement[bool], column.in_(items.scalar_subquery()))
+
+
+def _may_share_a_term(dialect: str, terms: Sequence[str]) -> ColumnElement[bool]:
+    """Whether a vulnerability's stored term counts (``terms``) may hold one of ``terms``:
+    its whole-text counts do, or it has bullet counts (not tested here)."""
+    if dialect == "postgresql":
+        clause = text(
+            "(EXISTS (SELECT 1 FROM jsonb_object_keys(vulnerability.terms -> 'w') AS term"
+            " WHERE term = ANY(:key_terms))"
+            " OR vulnerability.terms -> 'b' <> CAST('[]' AS jsonb))"
+        ).bindparams(bindparam("key_terms", list(terms), ARRAY(String)))
+    else:
+        clause = text(
+            "(EXISTS (SELECT 1 FROM json_each(vulnerability.terms, '$.w') AS term"
+            " WHERE term.key IN (SELECT value FROM json_each(:key_terms)))"
+            " OR json_array_length(vulnerability.terms, '$.b') > 0)"
+        ).bindparams(bindparam("key_terms", orjson.dumps(list(terms)).decode(), String))
+    return cast(ColumnElement[bool], clause)
+
+
 class _Batch:
     """The deduplication state of one submission."""
 
@@ -275,19 +321,51 @@ class _Batch:
                 select(FindingKey.key, FindingKey.vulnerability_id).where(FindingKey.key.in_(chunk))
             ):
                 self.key_owner[key].add(owner)
-        blocking = sorted(
-            {k for f in self.features for exact, stems in f.packages for k in (exact, *stems)}
-            | {f.file_key for f in self.features if f.file_key}
-        )
-        for chunk in _chunks(blocking):
-            for key, owner in self.session.execute(
-                select(
-                    VulnerabilityPackage.package_key, VulnerabilityPackage.vulnerability_id
-                ).where(VulnerabilityPackage.package_key.in_(chunk))
-            ):
-                self.package_index[key].add(owner)
+        self._load_package_index()
         self._load_vulnerabilities({v for owners in self.key_owner.values() for v in owners})
         self._load_candidates({v for owners in self.package_index.values() for v in owners})
+
+    def _load_package_index(self) -> None:
+        """The stored vulnerabilities blocked with the batch's findings by package (or file).
+
+        Only those that may share a rare term with some finding are read (the database tests
+        it on the stored term counts): the others would score None (see
+        :meth:`_load_candidates`). A finding with no rare term reaches all of its blocks.
+        """
+        blocking: set[str] = set()
+        open_blocking: set[str] = set()
+        key_terms: set[str] = set()
+        for features in self.features:
+            keys = {k for exact, stems in features.packages for k in (exact, *stems)}
+            if features.file_key:
+                keys.add(features.file_key)
+            blocking |= keys
+            rare = self._probe(features).key_terms
+            if rare:
+                key_terms |= rare
+            else:
+                open_blocking |= keys
+        dialect = self.session.get_bind().dialect.name
+        pairs = select(VulnerabilityPackage.package_key, VulnerabilityPackage.vulnerability_id)
+        queries = []
+        if open_blocking:
+            queries.append(
+                pairs.where(_one_of(dialect, VulnerabilityPackage.package_key, open_blocking))
+            )
+        if blocking - open_blocking:
+            queries.append(
+                pairs.join(Vulnerability, Vulnerability.id == VulnerabilityPackage.vulnerability_id)
+                .where(_one_of(dialect, VulnerabilityPackage.package_key, blocking - open_blocking))
+                .where(
+                    or_(
+                        Vulnerability.duplicate_of.is_not(None),
+                        _may_share_a_term(dialect, sorted(key_terms)),
+                    )
+                )
+            )
+        for query in queries:
+            for key, owner in self.session.execute(query):
+                self.package_index[key].add(owner)
 
     def _load_candidates(self, ids: set[str]) -> None:
         """Load whole only the package candidates some finding of the batch can match.
@@ -305,14 +383,14 @@ class _Batch:
         while pending:
             asked |= pending
             for chunk in _chunks(sorted(pending)):
-                for vulnerability_id, duplicate_of, text in self.session.execute(
+                for vulnerability_id, duplicate_of, stored in self.session.execute(
                     select(Vulnerability.id, Vulnerability.duplicate_of, Vulnerability.terms).where(
                         Vulnerability.id.in_(chunk)
                     )
                 ):
-                    text = text or {}
-                    found = set(text.get("w") or ())
-                    for bullet in text.get("b") or ():
+                    stored = stored or {}
+                    found = set(stored.get("w") or ())
+                    for bullet in stored.get("b") or ():
                         found.update(bullet)
                     terms[vulnerability_id] = frozenset(found)
                     if duplicate_of:
