@@ -26,11 +26,11 @@ from sqlalchemy import (
     any_,
     bindparam,
     func,
-    insert,
     literal_column,
     or_,
     select,
     text,
+    true,
     tuple_,
     update,
 )
@@ -67,7 +67,7 @@ from clearinghouse.findings.validation import intake_checks
 from clearinghouse.formats.errors import InputError
 from clearinghouse.formats.native_finding import RejectedFinding, ReportedFinding
 from clearinghouse.participants.service import Principal
-from clearinghouse.store import utcnow
+from clearinghouse.store import bulk_insert, utcnow
 
 __all__ = ["DedupSettings", "FindingOutcome", "IntakeReport", "new_vulnerability_id", "submit"]
 
@@ -258,6 +258,8 @@ def _one_of(dialect: str, column: Any, values: Iterable[str]) -> ColumnElement[b
     ordered = sorted(values)
     if dialect == "postgresql":
         return cast(ColumnElement[bool], column == any_(bindparam(None, ordered, ARRAY(String))))
+    if dialect != "sqlite":
+        return cast(ColumnElement[bool], column.in_(ordered))
     items: Select[Any] = select(literal_column("value")).select_from(
         func.json_each(bindparam(None, orjson.dumps(ordered).decode(), String))
     )
@@ -273,6 +275,8 @@ def _may_share_a_term(dialect: str, terms: Sequence[str]) -> ColumnElement[bool]
             " WHERE term = ANY(:key_terms))"
             " OR vulnerability.terms -> 'b' <> CAST('[]' AS jsonb))"
         ).bindparams(bindparam("key_terms", list(terms), ARRAY(String)))
+    elif dialect != "sqlite":
+        return true()  # not tested here: every candidate is read
     else:
         clause = text(
             "(EXISTS (SELECT 1 FROM json_each(vulnerability.terms, '$.w') AS term"
@@ -293,6 +297,7 @@ class _Batch:
         settings: DedupSettings,
     ) -> None:
         self.session = session
+        self.dialect = session.get_bind().dialect.name
         self.features = features
         self.model = model
         self.settings = settings
@@ -316,9 +321,11 @@ class _Batch:
         self._load_knowledge_base()
         advisories = {a for ids in self.kb_ids.values() for a in ids} | set(self.kb_candidates)
         keys = sorted({k for f in self.features for k in f.keys} | {f"adv:{a}" for a in advisories})
-        for chunk in _chunks(keys):
+        if keys:
             for key, owner in self.session.execute(
-                select(FindingKey.key, FindingKey.vulnerability_id).where(FindingKey.key.in_(chunk))
+                select(FindingKey.key, FindingKey.vulnerability_id).where(
+                    _one_of(self.dialect, FindingKey.key, keys)
+                )
             ):
                 self.key_owner[key].add(owner)
         self._load_package_index()
@@ -345,7 +352,7 @@ class _Batch:
                 key_terms |= rare
             else:
                 open_blocking |= keys
-        dialect = self.session.get_bind().dialect.name
+        dialect = self.dialect
         pairs = select(VulnerabilityPackage.package_key, VulnerabilityPackage.vulnerability_id)
         queries = []
         if open_blocking:
@@ -382,19 +389,18 @@ class _Batch:
         asked: set[str] = set()
         while pending:
             asked |= pending
-            for chunk in _chunks(sorted(pending)):
-                for vulnerability_id, duplicate_of, stored in self.session.execute(
-                    select(Vulnerability.id, Vulnerability.duplicate_of, Vulnerability.terms).where(
-                        Vulnerability.id.in_(chunk)
-                    )
-                ):
-                    stored = stored or {}
-                    found = set(stored.get("w") or ())
-                    for bullet in stored.get("b") or ():
-                        found.update(bullet)
-                    terms[vulnerability_id] = frozenset(found)
-                    if duplicate_of:
-                        self.links[vulnerability_id] = duplicate_of
+            for vulnerability_id, duplicate_of, stored in self.session.execute(
+                select(Vulnerability.id, Vulnerability.duplicate_of, Vulnerability.terms).where(
+                    _one_of(self.dialect, Vulnerability.id, pending)
+                )
+            ):
+                stored = stored or {}
+                found = set(stored.get("w") or ())
+                for bullet in stored.get("b") or ():
+                    found.update(bullet)
+                terms[vulnerability_id] = frozenset(found)
+                if duplicate_of:
+                    self.links[vulnerability_id] = duplicate_of
             pending = (
                 {target for source, target in self.links.items() if source in terms}
                 - asked
@@ -428,8 +434,8 @@ class _Batch:
                 self.package_index[key] = {i for i in owners if i not in dropped}
 
     def _load_vulnerabilities(self, ids: set[str]) -> None:
-        pending = sorted(ids - set(self.vulns))
-        for chunk in _chunks(pending):
+        pending = ids - self.vulns.keys()
+        if pending:
             for row in self.session.execute(
                 select(
                     Vulnerability.id,
@@ -449,7 +455,7 @@ class _Batch:
                     Vulnerability.terms,
                     Vulnerability.known_advisory_id,
                     Vulnerability.duplicate_of,
-                ).where(Vulnerability.id.in_(chunk))
+                ).where(_one_of(self.dialect, Vulnerability.id, pending))
             ):
                 self.vulns[row.id] = _Vuln(
                     id=row.id,
@@ -876,8 +882,9 @@ def _store(
                 else {},
             }
         )
-    for chunk in _chunks(new_rows):
-        session.execute(insert(Vulnerability), list(chunk))
+    vulnerability_table = Vulnerability.__table__
+    assert isinstance(vulnerability_table, Table)
+    bulk_insert(session, vulnerability_table, new_rows)
     updates = [
         {
             "b_id": v.id,
@@ -943,13 +950,15 @@ def _store(
         )
         for features, vuln, method, score, reason, checks in decisions
     ]
-    ids: list[int] = []
-    for chunk in _chunks(rows):
-        ids.extend(
-            session.scalars(
-                insert(Finding).returning(Finding.id, sort_by_parameter_order=True), list(chunk)
-            )
+    finding_table = Finding.__table__
+    assert isinstance(finding_table, Table)
+    bulk_insert(session, finding_table, rows)
+    # the submission's findings are exactly these rows, numbered in the order written
+    ids = list(
+        session.scalars(
+            select(Finding.id).where(Finding.submission_id == submission.id).order_by(Finding.id)
         )
+    )
     for source_id, target_id, reason in batch.merges:
         merge_into(
             session,
@@ -961,8 +970,9 @@ def _store(
             reason=reason,
         )
         report.merged_vulnerabilities.append((source_id, target_id))
-    if transitions:
-        session.execute(insert(Transition), transitions)
+    transition_table = Transition.__table__
+    assert isinstance(transition_table, Table)
+    bulk_insert(session, transition_table, transitions)
     report.new_vulnerabilities = len(new_rows)
     report.accepted = [
         FindingOutcome(features.finding.index, finding_id, vuln.id, method, score, reason, checks)
