@@ -1,10 +1,13 @@
 """Intake: parse a report, check each finding, deduplicate it into a vulnerability, store it.
 
 One submission is one transaction. Per batch the database is asked a fixed number of
-questions (keys, packages, candidates, knowledge base), whatever the batch size; findings are
-then decided in order against that state plus the vulnerabilities the batch itself created,
-and written with bulk inserts. A malformed finding is rejected with its index and reason and
-the rest are stored — or, with ``atomic``, nothing is.
+questions (keys, packages, candidates, knowledge base), whatever the batch size; of the stored
+vulnerabilities that share a package with the batch, only those that can score against some
+finding (they share one of its rare terms) are read whole, so the cost of a batch barely
+grows with what is stored. Findings are then decided in order against that state plus the
+vulnerabilities the batch itself created, and written with bulk inserts. A malformed finding
+is rejected with its index and reason and the rest are stored — or, with ``atomic``, nothing
+is.
 """
 
 from __future__ import annotations
@@ -270,6 +273,7 @@ def _may_share_a_term(dialect: str, terms: Sequence[str]) -> ColumnElement[bool]
     """Whether a vulnerability's stored term counts (``terms``) may hold one of ``terms``:
     its whole-text counts do, or it has bullet counts (not tested here)."""
     if dialect == "postgresql":
+        # hashed once per statement when planned for its parameters: see _load_package_index
         clause = text(
             "(EXISTS (SELECT 1 FROM jsonb_object_keys(vulnerability.terms -> 'w') AS term"
             " WHERE term = ANY(:key_terms))"
@@ -370,9 +374,23 @@ class _Batch:
                     )
                 )
             )
+        previous = None
+        if dialect == "postgresql" and key_terms:
+            # A generic plan (psycopg prepares a statement from its fifth execution on) does
+            # not hash a parameter array: "= ANY(:key_terms)" would then scan thousands of
+            # terms for each stored term (seconds per batch). Planned for its parameters, the
+            # array is hashed once. Only for this statement: the setting is put back after.
+            previous = self.session.scalar(text("SELECT current_setting('plan_cache_mode')"))
+            self.session.execute(
+                text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)")
+            )
         for query in queries:
             for key, owner in self.session.execute(query):
                 self.package_index[key].add(owner)
+        if previous is not None:
+            self.session.execute(
+                text("SELECT set_config('plan_cache_mode', :value, true)"), {"value": previous}
+            )
 
     def _load_candidates(self, ids: set[str]) -> None:
         """Load whole only the package candidates some finding of the batch can match.
