@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +13,7 @@ from clearinghouse.advisories.models import Advisory
 from clearinghouse.audit import verify_chain
 from clearinghouse.findings.intake import BatchRejected
 from clearinghouse.findings.models import Finding, FindingAttachment, Vulnerability
+from clearinghouse.findings.text import TextModel
 from clearinghouse.store import Database
 from tests.conftest import shared_path
 from tests.findings._helpers import import_advisories, native, osv_record, principal, send
@@ -138,6 +140,35 @@ def test_disjoint_affected_versions_keep_same_text_findings_apart(db: Database) 
     old = {**AIRFLOW_XSS, "affected": {"ranges": [{"introduced": "1.0.0", "fixed": "1.10.15"}]}}
     report = send(db, lab, native(AIRFLOW_XSS, old))
     assert [o.method for o in report.accepted] == ["new", "new"]
+
+
+def test_a_rephrased_report_finds_its_bug_among_many_of_one_package(db: Database) -> None:
+    # A corpus large enough for rare terms: the words every report here shares are common,
+    # the function and parameter names are rare (only the candidates sharing one are read)
+    common = "cross-site scripting in the handler: its parameter is rendered without escaping"
+    model = TextModel.from_texts(f"{common} advisory{i}" for i in range(600))
+    lab = principal(db, "Lab")
+
+    def bug(number: int, title: str = "Cross-site scripting in") -> dict[str, Any]:
+        return {
+            **AIRFLOW_XSS,
+            "title": f"{title} handler_{number}()",
+            "description": f"The param_{number} parameter of handler_{number}() is rendered "
+            "without escaping.",
+        }
+
+    stored = send(db, lab, native(*(bug(n) for n in range(40))), text_model=model)
+    assert {o.method for o in stored.accepted} == {"new"}
+    again = send(
+        db,
+        principal(db, "Other lab"),
+        native(bug(7, "Re-report: XSS in"), bug(99)),
+        text_model=model,
+    )
+    rephrased, other = again.accepted
+    assert rephrased.method == "near"
+    assert rephrased.vulnerability_id == stored.accepted[7].vulnerability_id
+    assert other.method == "new"
 
 
 def test_a_finding_restating_a_knowledge_base_advisory_is_known(db: Database) -> None:

@@ -1,10 +1,13 @@
 """Intake: parse a report, check each finding, deduplicate it into a vulnerability, store it.
 
 One submission is one transaction. Per batch the database is asked a fixed number of
-questions (keys, packages, candidates, knowledge base), whatever the batch size; findings are
-then decided in order against that state plus the vulnerabilities the batch itself created,
-and written with bulk inserts. A malformed finding is rejected with its index and reason and
-the rest are stored — or, with ``atomic``, nothing is.
+questions (keys, packages, candidates, knowledge base), whatever the batch size; of the stored
+vulnerabilities that share a package with the batch, only those that can score against some
+finding (they share one of its rare terms) are read whole, so the cost of a batch barely
+grows with what is stored. Findings are then decided in order against that state plus the
+vulnerabilities the batch itself created, and written with bulk inserts. A malformed finding
+is rejected with its index and reason and the rest are stored — or, with ``atomic``, nothing
+is.
 """
 
 from __future__ import annotations
@@ -12,14 +15,30 @@ from __future__ import annotations
 import secrets
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from clearinghouse.audit import record_event
@@ -53,7 +72,7 @@ from clearinghouse.formats.errors import InputError
 from clearinghouse.formats.native_finding import RejectedFinding, ReportedFinding
 from clearinghouse.formats.tlp import DEFAULT_TLP, parse_tlp
 from clearinghouse.participants.service import Principal
-from clearinghouse.store import utcnow
+from clearinghouse.store import bulk_insert, utcnow
 
 __all__ = ["DedupSettings", "FindingOutcome", "IntakeReport", "new_vulnerability_id", "submit"]
 
@@ -69,7 +88,12 @@ databases not yet registered with OSV); published records keep the vulnerability
 
 def new_vulnerability_id() -> str:
     """``x_CHS-`` and three random groups of four (the GHSA alphabet: no look-alikes)."""
-    groups = ("".join(secrets.choice(_ID_ALPHABET) for _ in range(4)) for _ in range(3))
+    value = secrets.randbelow(len(_ID_ALPHABET) ** 12)  # one system call, not twelve
+    digits = []
+    for _ in range(12):
+        value, digit = divmod(value, len(_ID_ALPHABET))
+        digits.append(_ID_ALPHABET[digit])
+    groups = ("".join(digits[start : start + 4]) for start in (0, 4, 8))
     return VULNERABILITY_ID_PREFIX + "-".join(groups)
 
 
@@ -214,6 +238,8 @@ class _Features:
     """(exact key, stems) per affected package."""
     file_key: str | None
     text: TextProfile
+    probe: Probe | None = None
+    """Prepared once per batch (the text model does not change during a batch)."""
 
 
 def _features(finding: ReportedFinding, organization_id: int) -> _Features:
@@ -244,6 +270,54 @@ def _insert_ignore(session: Session, model: Any, rows: list[dict[str, Any]]) -> 
         session.execute(builder(model).on_conflict_do_nothing(), list(chunk))
 
 
+def _one_of(dialect: str, column: Any, values: Iterable[str]) -> ColumnElement[bool]:
+    """``column IN (values)`` with one bound parameter however many values (an array on
+    PostgreSQL, a JSON array on SQLite): one statement, one round trip."""
+    ordered = sorted(values)
+    if dialect == "postgresql":
+        return cast(ColumnElement[bool], column == any_(bindparam(None, ordered, ARRAY(String))))
+    if dialect != "sqlite":
+        return cast(ColumnElement[bool], column.in_(ordered))
+    items: Select[Any] = select(literal_column("value")).select_from(
+        func.json_each(bindparam(None, orjson.dumps(ordered).decode(), String))
+    )
+    return cast(ColumnElement[bool], column.in_(items.scalar_subquery()))
+
+
+def _may_share_a_term(dialect: str, terms: Sequence[str]) -> ColumnElement[bool]:
+    """Whether a vulnerability's stored term counts (``terms``) may hold one of ``terms``:
+    its whole-text counts do, or it has bullet counts or member texts (not tested here)."""
+    if dialect == "postgresql":
+        # hashed once per statement when planned for its parameters: see _load_package_index
+        clause = text(
+            "(EXISTS (SELECT 1 FROM jsonb_object_keys(vulnerability.terms -> 'w') AS term"
+            " WHERE term = ANY(:key_terms))"
+            " OR vulnerability.terms -> 'b' <> CAST('[]' AS jsonb)"
+            " OR COALESCE(jsonb_array_length(vulnerability.terms -> 'm'), 0) > 0)"
+        ).bindparams(bindparam("key_terms", list(terms), ARRAY(String)))
+    elif dialect != "sqlite":
+        return true()  # not tested here: every candidate is read
+    else:
+        clause = text(
+            "(EXISTS (SELECT 1 FROM json_each(vulnerability.terms, '$.w') AS term"
+            " WHERE term.key IN (SELECT value FROM json_each(:key_terms)))"
+            " OR json_array_length(vulnerability.terms, '$.b') > 0"
+            " OR COALESCE(json_array_length(vulnerability.terms, '$.m'), 0) > 0)"
+        ).bindparams(bindparam("key_terms", orjson.dumps(list(terms)).decode(), String))
+    return cast(ColumnElement[bool], clause)
+
+
+def _profile_terms(text: Mapping[str, Any]) -> frozenset[str]:
+    """Every term of a stored text profile: whole text, bullets and member texts (the terms
+    :func:`dedup.score_candidate` tests a finding's rare terms against)."""
+    found = set(text.get("w") or ())
+    for bullet in text.get("b") or ():
+        found.update(bullet)
+    for member in text.get("m") or ():
+        found |= _profile_terms(member)
+    return frozenset(found)
+
+
 class _Batch:
     """The deduplication state of one submission."""
 
@@ -255,10 +329,14 @@ class _Batch:
         settings: DedupSettings,
     ) -> None:
         self.session = session
+        self.dialect = session.get_bind().dialect.name
         self.features = features
         self.model = model
         self.settings = settings
         self.vulns: dict[str, _Vuln] = {}
+        """Stored vulnerabilities loaded whole, and those this batch created."""
+        self.links: dict[str, str] = {}
+        """``duplicate_of`` of every stored vulnerability loaded, whole or not."""
         self.key_owner: dict[str, set[str]] = defaultdict(set)
         self.package_index: dict[str, set[str]] = defaultdict(set)
         self.new_keys: set[tuple[str, str]] = set()
@@ -275,30 +353,131 @@ class _Batch:
         self._load_knowledge_base()
         advisories = {a for ids in self.kb_ids.values() for a in ids} | set(self.kb_candidates)
         keys = sorted({k for f in self.features for k in f.keys} | {f"adv:{a}" for a in advisories})
-        for chunk in _chunks(keys):
+        if keys:
             for key, owner in self.session.execute(
-                select(FindingKey.key, FindingKey.vulnerability_id).where(FindingKey.key.in_(chunk))
+                select(FindingKey.key, FindingKey.vulnerability_id).where(
+                    _one_of(self.dialect, FindingKey.key, keys)
+                )
             ):
                 self.key_owner[key].add(owner)
-        blocking = sorted(
-            {k for f in self.features for exact, stems in f.packages for k in (exact, *stems)}
-            | {f.file_key for f in self.features if f.file_key}
-        )
-        for chunk in _chunks(blocking):
-            for key, owner in self.session.execute(
-                select(
-                    VulnerabilityPackage.package_key, VulnerabilityPackage.vulnerability_id
-                ).where(VulnerabilityPackage.package_key.in_(chunk))
-            ):
+        self._load_package_index()
+        self._load_vulnerabilities({v for owners in self.key_owner.values() for v in owners})
+        self._load_candidates({v for owners in self.package_index.values() for v in owners})
+
+    def _load_package_index(self) -> None:
+        """The stored vulnerabilities blocked with the batch's findings by package (or file).
+
+        Only those that may share a rare term with some finding are read (the database tests
+        it on the stored term counts): the others would score None (see
+        :meth:`_load_candidates`). A finding with no rare term reaches all of its blocks.
+        """
+        blocking: set[str] = set()
+        open_blocking: set[str] = set()
+        key_terms: set[str] = set()
+        for features in self.features:
+            keys = {k for exact, stems in features.packages for k in (exact, *stems)}
+            if features.file_key:
+                keys.add(features.file_key)
+            blocking |= keys
+            rare = self._probe(features).key_terms
+            if rare:
+                key_terms |= rare
+            else:
+                open_blocking |= keys
+        dialect = self.dialect
+        pairs = select(VulnerabilityPackage.package_key, VulnerabilityPackage.vulnerability_id)
+        queries = []
+        if open_blocking:
+            queries.append(
+                pairs.where(_one_of(dialect, VulnerabilityPackage.package_key, open_blocking))
+            )
+        if blocking - open_blocking:
+            queries.append(
+                pairs.join(Vulnerability, Vulnerability.id == VulnerabilityPackage.vulnerability_id)
+                .where(_one_of(dialect, VulnerabilityPackage.package_key, blocking - open_blocking))
+                .where(
+                    or_(
+                        Vulnerability.duplicate_of.is_not(None),
+                        _may_share_a_term(dialect, sorted(key_terms)),
+                    )
+                )
+            )
+        previous = None
+        if dialect == "postgresql" and key_terms:
+            # A generic plan (psycopg prepares a statement from its fifth execution on) does
+            # not hash a parameter array: "= ANY(:key_terms)" would then scan thousands of
+            # terms for each stored term (seconds per batch). Planned for its parameters, the
+            # array is hashed once. Only for this statement: the setting is put back after.
+            previous = self.session.scalar(text("SELECT current_setting('plan_cache_mode')"))
+            self.session.execute(
+                text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)")
+            )
+        for query in queries:
+            for key, owner in self.session.execute(query):
                 self.package_index[key].add(owner)
-        wanted = {v for owners in self.key_owner.values() for v in owners} | {
-            v for owners in self.package_index.values() for v in owners
-        }
+        if previous is not None:
+            self.session.execute(
+                text("SELECT set_config('plan_cache_mode', :value, true)"), {"value": previous}
+            )
+
+    def _load_candidates(self, ids: set[str]) -> None:
+        """Load whole only the package candidates some finding of the batch can match.
+
+        A candidate scores only when it shares one of the finding's rare terms
+        (:func:`~clearinghouse.findings.dedup.score_candidate`), and its scored terms are a
+        subset of its stored term counts: so the terms (and ``duplicate_of`` links) of every
+        package candidate are read first, and the rest of a vulnerability only when, for some
+        finding blocked with it, that test can pass. A candidate left unloaded is skipped by
+        :meth:`_candidates`: for every finding it reaches, it would have scored None.
+        """
+        terms: dict[str, frozenset[str]] = {}
+        pending = ids - self.vulns.keys()
+        asked: set[str] = set()
+        while pending:
+            asked |= pending
+            for vulnerability_id, duplicate_of, stored in self.session.execute(
+                select(Vulnerability.id, Vulnerability.duplicate_of, Vulnerability.terms).where(
+                    _one_of(self.dialect, Vulnerability.id, pending)
+                )
+            ):
+                terms[vulnerability_id] = _profile_terms(stored or {})
+                if duplicate_of:
+                    self.links[vulnerability_id] = duplicate_of
+            pending = (
+                {target for source, target in self.links.items() if source in terms}
+                - asked
+                - self.vulns.keys()
+            )
+        holders: dict[str, set[str]] = defaultdict(set)
+        for vulnerability_id, held in terms.items():
+            for term in held:
+                holders[term].add(vulnerability_id)
+        wanted: set[str] = set()
+        for features in self.features:
+            reached: set[str] = set()
+            for exact, stems in features.packages:
+                for key in (exact, *stems):
+                    reached |= self.package_index.get(key, set())
+            if features.file_key:
+                reached |= self.package_index.get(features.file_key, set())
+            if self.links:
+                reached = {self.resolve(i) for i in reached}
+            key_terms = self._probe(features).key_terms
+            if key_terms:
+                sharing: set[str] = set()
+                for term in key_terms:
+                    sharing |= holders.get(term, set())
+                reached &= sharing
+            wanted |= reached & terms.keys()
         self._load_vulnerabilities(wanted)
+        dropped = {i for i in terms if i not in self.vulns and self.resolve(i) not in self.vulns}
+        if dropped:  # never a candidate: blocking need not reach them again
+            for key, owners in self.package_index.items():
+                self.package_index[key] = {i for i in owners if i not in dropped}
 
     def _load_vulnerabilities(self, ids: set[str]) -> None:
-        pending = sorted(ids - set(self.vulns))
-        for chunk in _chunks(pending):
+        pending = ids - self.vulns.keys()
+        if pending:
             for row in self.session.execute(
                 select(
                     Vulnerability.id,
@@ -318,7 +497,7 @@ class _Batch:
                     Vulnerability.terms,
                     Vulnerability.known_advisory_id,
                     Vulnerability.duplicate_of,
-                ).where(Vulnerability.id.in_(chunk))
+                ).where(_one_of(self.dialect, Vulnerability.id, pending))
             ):
                 self.vulns[row.id] = _Vuln(
                     id=row.id,
@@ -340,9 +519,13 @@ class _Batch:
                     known_advisory_id=row.known_advisory_id,
                     duplicate_of=row.duplicate_of,
                 )
-        for vuln in list(self.vulns.values()):
-            if vuln.duplicate_of and vuln.duplicate_of not in self.vulns:
-                self._load_vulnerabilities({vuln.duplicate_of})
+                if row.duplicate_of:
+                    self.links[row.id] = row.duplicate_of
+        targets = {
+            self.vulns[i].duplicate_of or i for i in pending if i in self.vulns
+        } - self.vulns.keys()
+        if targets:
+            self._load_vulnerabilities(targets)
 
     def _load_knowledge_base(self) -> None:
         from clearinghouse.advisories.models import Advisory, AdvisoryAlias, AffectedPackage
@@ -402,11 +585,13 @@ class _Batch:
 
     # -- deciding ---------------------------------------------------------------------------
     def resolve(self, vulnerability_id: str) -> str:
+        if not self.links and not self.merges:
+            return vulnerability_id  # nothing to follow (the common case)
         seen = set()
         current = self.union.find(vulnerability_id)
-        while current in self.vulns and self.vulns[current].duplicate_of and current not in seen:
+        while current in self.links and current not in seen:
             seen.add(current)
-            current = self.union.find(self.vulns[current].duplicate_of or current)
+            current = self.union.find(self.links[current])
         return current
 
     def _merge(self, ids: set[str], reason: str) -> str:
@@ -475,14 +660,16 @@ class _Batch:
         return candidates
 
     def _probe(self, features: _Features) -> Probe:
-        finding = features.finding
-        return Probe.of(
-            self.model.vectors(features.text),
-            finding.cwes,
-            finding.affected,
-            finding.location,
-            finding.rule_id,
-        )
+        if features.probe is None:
+            finding = features.finding
+            features.probe = Probe.of(
+                self.model.vectors(features.text),
+                finding.cwes,
+                finding.affected,
+                finding.location,
+                finding.rule_id,
+            )
+        return features.probe
 
     def _known(self, features: _Features, probe: Probe) -> tuple[str, float, str] | None:
         finding = features.finding
@@ -752,8 +939,9 @@ def _store(
                 else {},
             }
         )
-    for chunk in _chunks(new_rows):
-        session.execute(insert(Vulnerability), list(chunk))
+    vulnerability_table = Vulnerability.__table__
+    assert isinstance(vulnerability_table, Table)
+    bulk_insert(session, vulnerability_table, new_rows)
     updates = [
         {
             "b_id": v.id,
@@ -821,13 +1009,15 @@ def _store(
         )
         for features, vuln, method, score, reason, checks in decisions
     ]
-    ids: list[int] = []
-    for chunk in _chunks(rows):
-        ids.extend(
-            session.scalars(
-                insert(Finding).returning(Finding.id, sort_by_parameter_order=True), list(chunk)
-            )
+    finding_table = Finding.__table__
+    assert isinstance(finding_table, Table)
+    bulk_insert(session, finding_table, rows)
+    # the submission's findings are exactly these rows, numbered in the order written
+    ids = list(
+        session.scalars(
+            select(Finding.id).where(Finding.submission_id == submission.id).order_by(Finding.id)
         )
+    )
     for source_id, target_id, reason in batch.merges:
         merge_into(
             session,
@@ -840,8 +1030,9 @@ def _store(
         )
         report.merged_vulnerabilities.append((source_id, target_id))
     refresh_markings(session, {v.id for v in batch.vulns.values() if v.added_findings})
-    if transitions:
-        session.execute(insert(Transition), transitions)
+    transition_table = Transition.__table__
+    assert isinstance(transition_table, Table)
+    bulk_insert(session, transition_table, transitions)
     report.new_vulnerabilities = len(new_rows)
     report.accepted = [
         FindingOutcome(
