@@ -10,28 +10,38 @@ from __future__ import annotations
 import ast
 import importlib
 import re
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     DateTime,
     Engine,
     MetaData,
+    Select,
+    String,
     Table,
+    any_,
+    bindparam,
     create_engine,
     event,
+    func,
     insert,
     inspect,
+    literal_column,
+    select,
     text,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -399,3 +409,37 @@ def open_database(settings: Settings | None = None, *, migrate: bool = True) -> 
     if migrate:
         db.ensure_schema()
     return db
+
+
+def one_of(dialect: str, column: Any, values: Iterable[str]) -> ColumnElement[bool]:
+    """``column IN (values)`` with one bound parameter however many values (an array on
+    PostgreSQL, a JSON array on SQLite): one statement, one round trip."""
+    ordered = sorted(values)
+    if dialect == "postgresql":
+        return cast(ColumnElement[bool], column == any_(bindparam(None, ordered, ARRAY(String))))
+    if dialect != "sqlite":
+        return cast(ColumnElement[bool], column.in_(ordered))
+    items: Select[Any] = select(literal_column("value")).select_from(
+        func.json_each(bindparam(None, orjson.dumps(ordered).decode(), String))
+    )
+    return cast(ColumnElement[bool], column.in_(items.scalar_subquery()))
+
+
+def pairs_present(
+    session: Session, first: Any, second: Any, pairs: Iterable[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """Which ``(first, second)`` value pairs some row holds: one statement per distinct first
+    value (an ecosystem, say), each with all its second values in one parameter."""
+    by_first: dict[str, list[str]] = defaultdict(list)
+    for a, b in pairs:
+        by_first[a].append(b)
+    dialect = session.get_bind().dialect.name
+    found: set[tuple[str, str]] = set()
+    for a, names in sorted(by_first.items()):
+        found.update(
+            (a, str(b))
+            for b in session.scalars(
+                select(second).where(first == a, one_of(dialect, second, names)).distinct()
+            )
+        )
+    return found

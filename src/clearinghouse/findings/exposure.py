@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, or_, select, tuple_
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from clearinghouse.ecosystems import base_ecosystem, name_key
@@ -45,21 +45,10 @@ class ExposureFacts:
 def inventory_packages(session: Session, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
     """Which (ecosystem base, name key) pairs some inventory in force contains."""
     from clearinghouse.inventories.models import InventoryComponent
+    from clearinghouse.store import pairs_present
 
-    wanted = sorted(set(keys))
-    found: set[tuple[str, str]] = set()
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        rows = session.execute(
-            select(InventoryComponent.ecosystem_base, InventoryComponent.name_key)
-            .where(
-                InventoryComponent.current.is_(True),
-                tuple_(InventoryComponent.ecosystem_base, InventoryComponent.name_key).in_(chunk),
-            )
-            .distinct()
-        )
-        found.update((str(b), str(n)) for b, n in rows)
-    return found
+    current = select(InventoryComponent).where(InventoryComponent.current.is_(True)).subquery()
+    return pairs_present(session, current.c.ecosystem_base, current.c.name_key, set(keys))
 
 
 def _from_exposures(

@@ -23,13 +23,9 @@ from typing import Any, cast
 import orjson
 from sqlalchemy import (
     ColumnElement,
-    Select,
     String,
     Table,
-    any_,
     bindparam,
-    func,
-    literal_column,
     or_,
     select,
     text,
@@ -72,7 +68,7 @@ from clearinghouse.formats.errors import InputError
 from clearinghouse.formats.native_finding import RejectedFinding, ReportedFinding
 from clearinghouse.formats.tlp import DEFAULT_TLP, parse_tlp
 from clearinghouse.participants.service import Principal
-from clearinghouse.store import bulk_insert, utcnow
+from clearinghouse.store import bulk_insert, one_of, pairs_present, utcnow
 
 __all__ = ["DedupSettings", "FindingOutcome", "IntakeReport", "new_vulnerability_id", "submit"]
 
@@ -270,30 +266,20 @@ def _insert_ignore(session: Session, model: Any, rows: list[dict[str, Any]]) -> 
         session.execute(builder(model).on_conflict_do_nothing(), list(chunk))
 
 
-def _one_of(dialect: str, column: Any, values: Iterable[str]) -> ColumnElement[bool]:
-    """``column IN (values)`` with one bound parameter however many values (an array on
-    PostgreSQL, a JSON array on SQLite): one statement, one round trip."""
-    ordered = sorted(values)
-    if dialect == "postgresql":
-        return cast(ColumnElement[bool], column == any_(bindparam(None, ordered, ARRAY(String))))
-    if dialect != "sqlite":
-        return cast(ColumnElement[bool], column.in_(ordered))
-    items: Select[Any] = select(literal_column("value")).select_from(
-        func.json_each(bindparam(None, orjson.dumps(ordered).decode(), String))
-    )
-    return cast(ColumnElement[bool], column.in_(items.scalar_subquery()))
-
-
 def _may_share_a_term(dialect: str, terms: Sequence[str]) -> ColumnElement[bool]:
     """Whether a vulnerability's stored term counts (``terms``) may hold one of ``terms``:
-    its whole-text counts do, or it has bullet counts or member texts (not tested here)."""
+    its whole-text counts or a member text's do, or it has bullet counts (not tested here)."""
     if dialect == "postgresql":
         # hashed once per statement when planned for its parameters: see _load_package_index
         clause = text(
             "(EXISTS (SELECT 1 FROM jsonb_object_keys(vulnerability.terms -> 'w') AS term"
             " WHERE term = ANY(:key_terms))"
             " OR vulnerability.terms -> 'b' <> CAST('[]' AS jsonb)"
-            " OR COALESCE(jsonb_array_length(vulnerability.terms -> 'm'), 0) > 0)"
+            " OR EXISTS (SELECT 1 FROM jsonb_array_elements("
+            "COALESCE(vulnerability.terms -> 'm', CAST('[]' AS jsonb))) AS member"
+            " WHERE member -> 'b' <> CAST('[]' AS jsonb)"
+            " OR EXISTS (SELECT 1 FROM jsonb_object_keys(member -> 'w') AS term"
+            " WHERE term = ANY(:key_terms))))"
         ).bindparams(bindparam("key_terms", list(terms), ARRAY(String)))
     elif dialect != "sqlite":
         return true()  # not tested here: every candidate is read
@@ -302,7 +288,10 @@ def _may_share_a_term(dialect: str, terms: Sequence[str]) -> ColumnElement[bool]
             "(EXISTS (SELECT 1 FROM json_each(vulnerability.terms, '$.w') AS term"
             " WHERE term.key IN (SELECT value FROM json_each(:key_terms)))"
             " OR json_array_length(vulnerability.terms, '$.b') > 0"
-            " OR COALESCE(json_array_length(vulnerability.terms, '$.m'), 0) > 0)"
+            " OR EXISTS (SELECT 1 FROM json_each(vulnerability.terms, '$.m') AS member"
+            " WHERE COALESCE(json_array_length(member.value, '$.b'), 0) > 0"
+            " OR EXISTS (SELECT 1 FROM json_each(member.value, '$.w') AS term"
+            " WHERE term.key IN (SELECT value FROM json_each(:key_terms)))))"
         ).bindparams(bindparam("key_terms", orjson.dumps(list(terms)).decode(), String))
     return cast(ColumnElement[bool], clause)
 
@@ -356,7 +345,7 @@ class _Batch:
         if keys:
             for key, owner in self.session.execute(
                 select(FindingKey.key, FindingKey.vulnerability_id).where(
-                    _one_of(self.dialect, FindingKey.key, keys)
+                    one_of(self.dialect, FindingKey.key, keys)
                 )
             ):
                 self.key_owner[key].add(owner)
@@ -389,12 +378,12 @@ class _Batch:
         queries = []
         if open_blocking:
             queries.append(
-                pairs.where(_one_of(dialect, VulnerabilityPackage.package_key, open_blocking))
+                pairs.where(one_of(dialect, VulnerabilityPackage.package_key, open_blocking))
             )
         if blocking - open_blocking:
             queries.append(
                 pairs.join(Vulnerability, Vulnerability.id == VulnerabilityPackage.vulnerability_id)
-                .where(_one_of(dialect, VulnerabilityPackage.package_key, blocking - open_blocking))
+                .where(one_of(dialect, VulnerabilityPackage.package_key, blocking - open_blocking))
                 .where(
                     or_(
                         Vulnerability.duplicate_of.is_not(None),
@@ -437,7 +426,7 @@ class _Batch:
             asked |= pending
             for vulnerability_id, duplicate_of, stored in self.session.execute(
                 select(Vulnerability.id, Vulnerability.duplicate_of, Vulnerability.terms).where(
-                    _one_of(self.dialect, Vulnerability.id, pending)
+                    one_of(self.dialect, Vulnerability.id, pending)
                 )
             ):
                 terms[vulnerability_id] = _profile_terms(stored or {})
@@ -497,7 +486,7 @@ class _Batch:
                     Vulnerability.terms,
                     Vulnerability.known_advisory_id,
                     Vulnerability.duplicate_of,
-                ).where(_one_of(self.dialect, Vulnerability.id, pending))
+                ).where(one_of(self.dialect, Vulnerability.id, pending))
             ):
                 self.vulns[row.id] = _Vuln(
                     id=row.id,
@@ -814,16 +803,7 @@ def _known_packages(session: Session, features: list[_Features]) -> set[tuple[st
             for e in f.finding.affected
         }
     )
-    known: set[tuple[str, str]] = set()
-    for chunk in _chunks(wanted):
-        known.update(
-            (str(b), str(n))
-            for b, n in session.execute(
-                select(AffectedPackage.ecosystem_base, AffectedPackage.name_key)
-                .where(tuple_(AffectedPackage.ecosystem_base, AffectedPackage.name_key).in_(chunk))
-                .distinct()
-            )
-        )
+    known = pairs_present(session, AffectedPackage.ecosystem_base, AffectedPackage.name_key, wanted)
     missing = set(wanted) - known
     if missing:
         known |= inventory_packages(session, missing)
