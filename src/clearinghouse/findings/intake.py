@@ -381,14 +381,28 @@ class _Batch:
                 pairs.where(one_of(dialect, VulnerabilityPackage.package_key, open_blocking))
             )
         if blocking - open_blocking:
-            queries.append(
-                pairs.join(Vulnerability, Vulnerability.id == VulnerabilityPackage.vulnerability_id)
+            # a vulnerability stands under several keys (its package, its stems): test its
+            # terms once, on the distinct vulnerabilities reached, then join the keys back
+            reached = (
+                select(VulnerabilityPackage.vulnerability_id)
                 .where(one_of(dialect, VulnerabilityPackage.package_key, blocking - open_blocking))
+                .distinct()
+                .subquery()
+            )
+            kept = (
+                select(Vulnerability.id)
+                .join(reached, reached.c.vulnerability_id == Vulnerability.id)
                 .where(
                     or_(
                         Vulnerability.duplicate_of.is_not(None),
                         _may_share_a_term(dialect, sorted(key_terms)),
                     )
+                )
+                .subquery()
+            )
+            queries.append(
+                pairs.join(kept, kept.c.id == VulnerabilityPackage.vulnerability_id).where(
+                    one_of(dialect, VulnerabilityPackage.package_key, blocking - open_blocking)
                 )
             )
         previous = None
