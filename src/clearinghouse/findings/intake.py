@@ -381,30 +381,35 @@ class _Batch:
                 pairs.where(one_of(dialect, VulnerabilityPackage.package_key, open_blocking))
             )
         if blocking - open_blocking:
-            # a vulnerability stands under several keys (its package, its stems): test its
-            # terms once, on the distinct vulnerabilities reached, then join the keys back
-            reached = (
-                select(VulnerabilityPackage.vulnerability_id)
-                .where(one_of(dialect, VulnerabilityPackage.package_key, blocking - open_blocking))
-                .distinct()
-                .subquery()
+            keyed = one_of(dialect, VulnerabilityPackage.package_key, blocking - open_blocking)
+            may_share = or_(
+                Vulnerability.duplicate_of.is_not(None),
+                _may_share_a_term(dialect, sorted(key_terms)),
             )
-            kept = (
-                select(Vulnerability.id)
-                .join(reached, reached.c.vulnerability_id == Vulnerability.id)
-                .where(
-                    or_(
-                        Vulnerability.duplicate_of.is_not(None),
-                        _may_share_a_term(dialect, sorted(key_terms)),
+            if dialect == "postgresql":
+                # a vulnerability stands under several keys (its package, its stems): test its
+                # terms once, on the distinct vulnerabilities reached, then join the keys back
+                reached = (
+                    select(VulnerabilityPackage.vulnerability_id).where(keyed).distinct()
+                ).subquery()
+                kept = (
+                    select(Vulnerability.id)
+                    .join(reached, reached.c.vulnerability_id == Vulnerability.id)
+                    .where(may_share)
+                ).subquery()
+                queries.append(
+                    pairs.join(kept, kept.c.id == VulnerabilityPackage.vulnerability_id).where(
+                        keyed
                     )
                 )
-                .subquery()
-            )
-            queries.append(
-                pairs.join(kept, kept.c.id == VulnerabilityPackage.vulnerability_id).where(
-                    one_of(dialect, VulnerabilityPackage.package_key, blocking - open_blocking)
+            else:  # SQLite's planner does best with the plain join
+                queries.append(
+                    pairs.join(
+                        Vulnerability, Vulnerability.id == VulnerabilityPackage.vulnerability_id
+                    )
+                    .where(keyed)
+                    .where(may_share)
                 )
-            )
         previous = None
         if dialect == "postgresql" and key_terms:
             # A generic plan (psycopg prepares a statement from its fifth execution on) does
