@@ -19,6 +19,7 @@ from clearinghouse.participants.models import Organization, OrganizationKind, Ro
 from clearinghouse.participants.service import issue_token
 from clearinghouse.store import Database
 from tests.conftest import POSTGRES_URL, _postgres_schema_url, shared_path
+from tests.findings.test_api import _callers, _post
 from tests.service_fixtures import Caller, add_caller
 
 CSAF_WHITE = ("csaf", "real", "redhat", "rhsa-2015_0008.json")
@@ -34,23 +35,6 @@ def _finding(title: str, cve: str, **extra: Any) -> dict[str, Any]:
         "aliases": [cve],
         **extra,
     }
-
-
-def _post(client: TestClient, caller: Caller, body: Any, **params: Any) -> Any:
-    data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    return client.post(
-        "/api/v1/findings",
-        content=data,
-        params=params,
-        headers={**caller.headers, "Content-Type": "application/json"},
-    )
-
-
-def _callers(db: Database) -> tuple[Caller, Caller, Caller]:
-    lab = add_caller(db, "Lab", OrganizationKind.ai_developer, Role.member)
-    other = add_caller(db, "Other lab", OrganizationKind.ai_developer, Role.member)
-    desk = add_caller(db, "Clearinghouse", OrganizationKind.coordinator, Role.analyst)
-    return lab, other, desk
 
 
 def _vulnerability(client: TestClient, desk: Caller, vulnerability_id: str) -> dict[str, Any]:

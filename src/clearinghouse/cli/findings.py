@@ -282,14 +282,7 @@ def mark_command(
     try:
         with db.session() as session:
             result = remark(session, _principal(session, org), finding, marking, evidence=evidence)
-            data = {
-                "id": result.finding.id,
-                "tlp": result.finding.tlp,
-                "previous_tlp": result.before,
-                "changed": result.changed,
-                "vulnerability_id": result.finding.vulnerability_id,
-                "vulnerability_tlp": result.vulnerability_tlp,
-            }
+            data = result.as_dict()
     except (NotVisible, NotAllowed, TriageError) as exc:
         print_error(f"no finding {finding} for you" if isinstance(exc, NotVisible) else str(exc))
         raise typer.Exit(2) from None

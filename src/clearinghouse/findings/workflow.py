@@ -428,6 +428,17 @@ class RemarkResult:
     vulnerability_tlp: str
     changed: bool
 
+    def as_dict(self) -> dict[str, Any]:
+        """The re-marking as the API and the CLI report it."""
+        return {
+            "id": self.finding.id,
+            "tlp": self.finding.tlp,
+            "previous_tlp": self.before,
+            "changed": self.changed,
+            "vulnerability_id": self.finding.vulnerability_id,
+            "vulnerability_tlp": self.vulnerability_tlp,
+        }
+
 
 def remark(
     session: Session, principal: Principal, finding_id: int, tlp: Tlp, *, evidence: str

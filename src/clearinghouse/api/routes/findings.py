@@ -224,14 +224,7 @@ def remark_finding(
         raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from None
     except TriageError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-    return {
-        "id": result.finding.id,
-        "tlp": result.finding.tlp,
-        "previous_tlp": result.before,
-        "changed": result.changed,
-        "vulnerability_id": result.finding.vulnerability_id,
-        "vulnerability_tlp": result.vulnerability_tlp,
-    }
+    return result.as_dict()
 
 
 def _settings(request: Request) -> Settings:
