@@ -232,8 +232,9 @@ class _Features:
     keys: list[str]
     packages: list[tuple[str, frozenset[str]]]
     """(exact key, stems) per affected package."""
-    file_key: str | None
     text: TextProfile
+    blocking: tuple[str, ...] = ()
+    """The package keys (exact and stems) and the file key it is blocked under."""
     probe: Probe | None = None
     """Prepared once per batch (the text model does not change during a batch)."""
 
@@ -243,12 +244,16 @@ def _features(finding: ReportedFinding, organization_id: int) -> _Features:
     for entry in finding.affected:
         package = entry.get("package") or {}
         packages.append(package_keys(package["ecosystem"], package["name"]))
+    file_key = location_key(finding, organization_id) if not finding.affected else None
+    blocking = {k for exact, stems in packages for k in (exact, *stems)}
+    if file_key:
+        blocking.add(file_key)
     return _Features(
         finding=finding,
         keys=exact_keys(finding, organization_id),
         packages=packages,
-        file_key=location_key(finding, organization_id) if not finding.affected else None,
         text=profile(finding.title, finding.description),
+        blocking=tuple(sorted(blocking)),
     )
 
 
@@ -364,15 +369,12 @@ class _Batch:
         open_blocking: set[str] = set()
         key_terms: set[str] = set()
         for features in self.features:
-            keys = {k for exact, stems in features.packages for k in (exact, *stems)}
-            if features.file_key:
-                keys.add(features.file_key)
-            blocking |= keys
+            blocking.update(features.blocking)
             rare = self._probe(features).key_terms
             if rare:
                 key_terms |= rare
             else:
-                open_blocking |= keys
+                open_blocking.update(features.blocking)
         dialect = self.dialect
         pairs = select(VulnerabilityPackage.package_key, VulnerabilityPackage.vulnerability_id)
         queries = []
@@ -462,12 +464,7 @@ class _Batch:
                 holders[term].add(vulnerability_id)
         wanted: set[str] = set()
         for features in self.features:
-            reached: set[str] = set()
-            for exact, stems in features.packages:
-                for key in (exact, *stems):
-                    reached |= self.package_index.get(key, set())
-            if features.file_key:
-                reached |= self.package_index.get(features.file_key, set())
+            reached = self._blocked_with(features)
             if self.links:
                 reached = {self.resolve(i) for i in reached}
             key_terms = self._probe(features).key_terms
@@ -643,15 +640,16 @@ class _Batch:
         self.vulns[vuln.id] = vuln
         return vuln
 
+    def _blocked_with(self, features: _Features) -> set[str]:
+        """The vulnerabilities indexed under any of the finding's blocking keys."""
+        found: set[str] = set()
+        for key in features.blocking:
+            found |= self.package_index.get(key, set())
+        return found
+
     def _candidates(self, features: _Features) -> list[Candidate]:
-        ids: set[str] = set()
-        for exact, stems in features.packages:
-            for key in (exact, *stems):
-                ids |= self.package_index.get(key, set())
-        if features.file_key:
-            ids |= self.package_index.get(features.file_key, set())
         candidates: list[Candidate] = []
-        for vulnerability_id in {self.resolve(i) for i in ids}:
+        for vulnerability_id in {self.resolve(i) for i in self._blocked_with(features)}:
             vuln = self.vulns.get(vulnerability_id)
             if vuln is None:
                 continue
@@ -749,10 +747,7 @@ class _Batch:
     def register(self, features: _Features, vuln: _Vuln) -> None:
         for key in features.keys:
             self._own(key, vuln.id)
-        blocking = [k for exact, stems in features.packages for k in (exact, *stems)]
-        if features.file_key:
-            blocking.append(features.file_key)
-        for key in blocking:
+        for key in features.blocking:
             if vuln.id not in self.package_index[key]:
                 self.package_index[key].add(vuln.id)
                 self.new_packages.add((key, vuln.id))
