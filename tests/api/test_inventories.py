@@ -170,3 +170,21 @@ def test_uploading_needs_the_member_role(client: TestClient, db: Database) -> No
     assert response.status_code == 403
     assert client.get("/api/v1/inventories", headers=reader.headers).status_code == 200
     assert client.post("/api/v1/inventories").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/inventories/99999999999999999999",
+        "/api/v1/findings/99999999999999999999",
+        "/api/v1/exposures/99999999999999999999",
+        "/api/v1/deliveries/99999999999999999999",
+        "/api/v1/inventories/2147483648",
+    ],
+)
+def test_an_id_no_row_can_have_is_a_client_error_not_a_crash(
+    client: TestClient, db: Database, path: str
+) -> None:
+    caller = add_caller(db, "Rural Hospital")
+    answer = client.get(path, headers=caller.headers)
+    assert answer.status_code in (404, 422), (path, answer.status_code, answer.text)

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 
 from clearinghouse import __version__
 from clearinghouse.api.logs import log_requests
@@ -83,6 +84,17 @@ def create_app(
     async def input_error(_: Request, exc: InputError) -> JSONResponse:
         return JSONResponse(
             status_code=exc.status, content={"detail": exc.reason, "source": exc.source}
+        )
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def value_out_of_range(_: Request, exc: Exception) -> JSONResponse:
+        # A value in the request the database cannot hold (PostgreSQL: an integer out of
+        # range; SQLite: an int over 64 bits), e.g. an id no row can have: the transaction
+        # rolled back, nothing was written.
+        return JSONResponse(
+            status_code=422,
+            content={"detail": "a value in the request is out of range for this service"},
         )
 
     for module_name in ROUTER_MODULES:
